@@ -1,0 +1,64 @@
+"""simbench: SimBench on the Hugging Face ecosystem.
+
+SimBench measures how faithfully a language model simulates the distribution of answers that real
+groups of people gave. This package loads the benchmark, elicits distributions from models, computes
+the SimBench score and the statistics around it, and prepares leaderboard submissions.
+
+``import simbench`` is light: torch, transformers and evaluate are imported only by the functions that
+need them.
+
+Examples
+--------
+>>> import simbench
+>>> simbench.get_study("moral_machine").rows["pop"]
+500
+"""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .data import (
+    DATA_ENV_VAR,
+    HUB_REPO_ID,
+    SPLITS,
+    STUDIES,
+    DataError,
+    DataNotFoundError,
+    DataSource,
+    Item,
+    Study,
+    UnsafePickleError,
+    get_study,
+    load_items,
+    read_csv,
+    read_jsonl,
+    read_parquet,
+    read_pickle,
+    resolve_source,
+)
+from .data.hub_folder import build_hub_folder
+from .metric import compute_norms, total_variation
+
+__all__ = [
+    "DATA_ENV_VAR",
+    "HUB_REPO_ID",
+    "SPLITS",
+    "STUDIES",
+    "DataError",
+    "DataNotFoundError",
+    "DataSource",
+    "Item",
+    "Study",
+    "UnsafePickleError",
+    "__version__",
+    "build_hub_folder",
+    "compute_norms",
+    "get_study",
+    "load_items",
+    "read_csv",
+    "read_jsonl",
+    "read_parquet",
+    "read_pickle",
+    "resolve_source",
+    "total_variation",
+]

@@ -1,0 +1,200 @@
+"""The SimBench score in plain numpy.
+
+For a row with human distribution ``P``, model distribution ``Q`` and uniform ``U`` over its K options
+(``P`` and ``Q`` renormalised)::
+
+    TV(P, Q) = 1/2 * sum_k |P_k - Q_k|
+    S        = 100 * (1 - TV(P, Q) / norm(study, split))
+    norm     = mean over the study's rows in the split of TV(P, U)
+
+A split's score is the plain mean of its row scores; the headline is the mean of the Pop and Grouped
+split scores when both are scored, else the one split's score. Distributions of different lengths are
+stored right-padded with zeros in an ``(n, 15)`` matrix: zero padding changes no TV.
+
+Examples
+--------
+>>> import numpy as np
+>>> p = np.array([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]])
+>>> q = np.array([[1.0, 0.0, 0.0], [0.2, 0.8, 0.0]])
+>>> total_variation(p, q)
+array([0.5, 0. ])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from ..data.registry import SPLITS
+from ..data.schema import Item
+
+__all__ = [
+    "MAX_OPTIONS",
+    "NormKey",
+    "NormsMode",
+    "ScoredRows",
+    "aggregate",
+    "compute_norms",
+    "norms_table",
+    "pad_distributions",
+    "row_scores",
+    "score_matrix",
+    "total_variation",
+    "uniform_matrix",
+]
+
+#: Width of the padded distribution matrices (the release has at most 15 options).
+MAX_OPTIONS = 15
+NormKey = tuple[str, str]  # (split, study slug)
+NormsMode = Literal["full-split", "scored-rows"]
+
+
+def pad_distributions(dists: Sequence[Sequence[float]], width: int = MAX_OPTIONS) -> np.ndarray:
+    """Stack distributions of varying length into a zero-padded float64 ``(n, width)`` matrix."""
+    out = np.zeros((len(dists), width), dtype=np.float64)
+    for i, d in enumerate(dists):
+        if len(d) > width:
+            raise ValueError(f"row {i}: {len(d)} options exceed the maximum of {width}")
+        out[i, : len(d)] = d
+    return out
+
+
+def uniform_matrix(n_options: Sequence[int] | np.ndarray, width: int = MAX_OPTIONS) -> np.ndarray:
+    """The uniform distribution over each row's options, zero-padded to ``width``."""
+    k = np.asarray(n_options, dtype=np.int64)
+    cols = np.arange(width)[None, :]
+    return np.where(cols < k[:, None], 1.0 / k[:, None], 0.0)
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Row-wise total variation distance after renormalising both inputs to sum to 1.
+
+    Args:
+        p, q: arrays of shape ``(n, K)`` (or ``(K,)``) of non-negative values with positive row sums.
+
+    Returns:
+        ``(n,)`` distances in ``[0, 1]`` (a scalar array for 1-D input).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    p = p / p.sum(axis=-1, keepdims=True)
+    q = q / q.sum(axis=-1, keepdims=True)
+    return 0.5 * np.abs(p - q).sum(axis=-1)
+
+
+def compute_norms(items: Sequence[Item]) -> dict[NormKey, float]:
+    """Study norms: the mean TV between the human distribution and uniform, per (split, study).
+
+    Pass the *full split* for the official norms; pass the scored rows to reproduce the release
+    script (``norms="scored-rows"``).
+    """
+    human = pad_distributions([it.human_dist for it in items])
+    tv_u = total_variation(human, uniform_matrix([it.n_options for it in items]))
+    keys = [(it.split, it.study) for it in items]
+    sums: dict[NormKey, float] = {}
+    counts: dict[NormKey, int] = {}
+    for key, v in zip(keys, tv_u):
+        sums[key] = sums.get(key, 0.0) + float(v)
+        counts[key] = counts.get(key, 0) + 1
+    return {key: sums[key] / counts[key] for key in sums}
+
+
+def norms_table(norms: Mapping[NormKey, float]) -> list[dict[str, object]]:
+    """The norms as table rows ``{"split", "study", "norm"}`` sorted by split then study."""
+    order = {s: i for i, s in enumerate(SPLITS)}
+    return [{"split": sp, "study": st, "norm": v}
+            for (sp, st), v in sorted(norms.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))]
+
+
+def row_scores(tv: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    """``S_i = 100 * (1 - TV_i / norm_i)``, unclipped."""
+    return 100.0 * (1.0 - np.asarray(tv) / np.asarray(norm))
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """Per-row results of scoring, aligned with the scored items.
+
+    Attributes:
+        item_ids, splits, studies: row keys.
+        tv: TV between human and predicted distributions.
+        norm: the study norm used for the row.
+        score: the row score ``S_i``.
+    """
+
+    item_ids: tuple[str, ...]
+    splits: np.ndarray
+    studies: np.ndarray
+    tv: np.ndarray
+    norm: np.ndarray
+    score: np.ndarray
+
+
+def score_matrix(
+    items: Sequence[Item],
+    predicted: np.ndarray,
+    norms: Mapping[NormKey, float] | None = None,
+) -> ScoredRows:
+    """Score predictions given as a padded ``(n, MAX_OPTIONS)`` matrix aligned with ``items``.
+
+    Args:
+        items: the scored items.
+        predicted: the model distributions (validated; rows need not sum exactly to 1).
+        norms: study norms; ``None`` computes them from ``items`` (the release's behaviour).
+    """
+    if len(items) != len(predicted):
+        raise ValueError(f"{len(items)} items but {len(predicted)} predictions")
+    norms = compute_norms(items) if norms is None else norms
+    human = pad_distributions([it.human_dist for it in items], predicted.shape[1])
+    tv = total_variation(human, predicted)
+    try:
+        norm = np.array([norms[(it.split, it.study)] for it in items], dtype=np.float64)
+    except KeyError as e:
+        raise KeyError(f"no norm for (split, study) {e.args[0]}") from None
+    return ScoredRows(
+        item_ids=tuple(it.item_id for it in items),
+        splits=np.array([it.split for it in items]),
+        studies=np.array([it.study for it in items]),
+        tv=tv,
+        norm=norm,
+        score=row_scores(tv, norm),
+    )
+
+
+def aggregate(rows: ScoredRows) -> dict[str, object]:
+    """Aggregate row scores per study, per split and into the headline SimBench score.
+
+    Returns:
+        ``{"simbench_score": x, "splits": {split: {"score", "mean_tv", "n", "per_study": {slug:
+        {"score", "mean_tv", "n", "norm"}}}}}``; splits with no scored row are absent.
+    """
+    splits: dict[str, dict[str, object]] = {}
+    for split in SPLITS:
+        mask = rows.splits == split
+        if not mask.any():
+            continue
+        per_study: dict[str, dict[str, float | int]] = {}
+        studies = rows.studies[mask]
+        for study in sorted(set(studies.tolist())):
+            m = mask & (rows.studies == study)
+            per_study[study] = {
+                "score": float(rows.score[m].mean()),
+                "mean_tv": float(rows.tv[m].mean()),
+                "n": int(m.sum()),
+                "norm": float(rows.norm[m][0]),
+            }
+        splits[split] = {
+            "score": float(rows.score[mask].mean()),
+            "mean_tv": float(rows.tv[mask].mean()),
+            "n": int(mask.sum()),
+            "per_study": per_study,
+        }
+    headline = float(np.mean([s["score"] for s in splits.values()])) if splits else float("nan")
+    return {"simbench_score": headline, "splits": splits}
+
+
+def split_of(items: Iterable[Item]) -> set[str]:
+    """The set of splits present in ``items``."""
+    return {it.split for it in items}
