@@ -35,6 +35,7 @@ from .data import (
     read_parquet,
     read_pickle,
     resolve_source,
+    select_items,
 )
 from .data.hub_folder import build_hub_folder
 from .metric import compute_norms, total_variation
@@ -60,5 +61,6 @@ __all__ = [
     "read_parquet",
     "read_pickle",
     "resolve_source",
+    "select_items",
     "total_variation",
 ]

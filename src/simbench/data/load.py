@@ -30,6 +30,7 @@ __all__ = [
     "DataSource",
     "load_items",
     "resolve_source",
+    "select_items",
 ]
 
 logger = logging.getLogger(__name__)
@@ -194,3 +195,35 @@ def load_items(
         items.extend(it for it in rows if keep is None or it.study in keep)
     logger.info("loaded %d items from %s", len(items), src.description)
     return items
+
+
+def select_items(items: Sequence[Item], limit_per_study: int | None = None, seed: int = 0) -> list[Item]:
+    """A stratified sample: at most ``limit_per_study`` items per (split, study), seeded.
+
+    The sample is drawn without replacement with ``numpy.random.default_rng(seed)`` independently in
+    each (split, study) stratum and returned in the original order, so the same arguments always give
+    the same items. ``None`` returns ``items`` unchanged.
+
+    Examples:
+        >>> items = load_items("both")  # doctest: +SKIP
+        >>> len(select_items(items, 2))  # doctest: +SKIP
+        50
+    """
+    if limit_per_study is None:
+        return list(items)
+    if limit_per_study < 1:
+        raise ValueError(f"limit_per_study must be at least 1, got {limit_per_study}")
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    strata: dict[tuple[str, str], list[int]] = {}
+    for i, it in enumerate(items):
+        strata.setdefault((it.split, it.study), []).append(i)
+    keep: set[int] = set()
+    for key in sorted(strata):
+        idx = strata[key]
+        if len(idx) <= limit_per_study:
+            keep.update(idx)
+        else:
+            keep.update(int(j) for j in rng.choice(idx, size=limit_per_study, replace=False))
+    return [it for i, it in enumerate(items) if i in keep]
