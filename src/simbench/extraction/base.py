@@ -1,0 +1,179 @@
+"""The backend interface every extraction method implements, and the per-item result record.
+
+A backend turns :class:`~simbench.data.schema.Item` objects into :class:`Prediction` records. The
+run layer (``simbench run``) streams them to ``predictions.jsonl`` as they come, so a backend yields
+each prediction as soon as it is final (per finished batch), in any order.
+
+Examples
+--------
+>>> p = Prediction("pop/3", {"A": 0.25, "B": 0.75}, label_mass=0.9, prompt_hash=prompt_hash("hi"))
+>>> p.to_json()["distribution"], p.status
+({'A': 0.25, 'B': 0.75}, 'ok')
+>>> Prediction.from_json(p.to_json()) == p
+True
+>>> Prediction.failed("pop/4", prompt_hash="0" * 16, error="no JSON object").to_json()["status"]
+'failed'
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..data.schema import Item
+
+__all__ = [
+    "METHODS",
+    "STATUSES",
+    "Backend",
+    "ExtractionError",
+    "LabelTokenError",
+    "Prediction",
+    "prompt_hash",
+]
+
+#: The elicitation methods a backend can implement.
+METHODS = ("token_probs", "verbalized")
+#: The values of :attr:`Prediction.status`.
+STATUSES = ("ok", "failed")
+
+
+class ExtractionError(RuntimeError):
+    """A model or backend cannot produce predictions for the given items (message says why)."""
+
+
+class LabelTokenError(ExtractionError, ValueError):
+    """A label is not exactly one token in context, so its probability is not one softmax entry."""
+
+
+def prompt_hash(text: str) -> str:
+    """Return the first 16 hex characters of the sha256 of ``text`` (UTF-8).
+
+    >>> prompt_hash("abc")
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer distribution for one item: one line of ``predictions.jsonl``.
+
+    Attributes:
+        item_id: the item's key, e.g. ``"pop/17"``.
+        distribution: label -> probability in label order, renormalised to sum to 1; ``None``
+            when the item failed.
+        label_mass: token-probability methods: the raw probability mass on the labels before
+            renormalising; ``None`` for other methods.
+        prompt_hash: :func:`prompt_hash` of the exact prompt text sent to the model.
+        status: ``"ok"`` or ``"failed"``.
+        error: why the item failed (``None`` when ok).
+        raw_outputs: verbalized/remote methods: the raw generations, for audit.
+    """
+
+    item_id: str
+    distribution: dict[str, float] | None = field(hash=False)
+    label_mass: float | None
+    prompt_hash: str
+    status: str = "ok"
+    error: str | None = None
+    raw_outputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"{self.item_id}: status {self.status!r} is not one of {STATUSES}")
+        if self.status == "ok" and self.distribution is None:
+            raise ValueError(f"{self.item_id}: status 'ok' needs a distribution")
+        if self.status == "failed" and self.distribution is not None:
+            raise ValueError(f"{self.item_id}: a failed prediction has no distribution")
+        if self.distribution is not None:
+            bad = [k for k, v in self.distribution.items() if not math.isfinite(v) or v < 0]
+            if bad:
+                raise ValueError(f"{self.item_id}: distribution has invalid values for {bad}")
+        if self.label_mass is not None and not (math.isfinite(self.label_mass)
+                                                and 0.0 <= self.label_mass <= 1.0 + 1e-6):
+            raise ValueError(f"{self.item_id}: label_mass {self.label_mass!r} is not in [0, 1]")
+
+    @classmethod
+    def failed(cls, item_id: str, *, prompt_hash: str, error: str,
+               raw_outputs: Sequence[str] = ()) -> Prediction:
+        """A failed prediction: no distribution, the reason in ``error``."""
+        return cls(item_id, None, None, prompt_hash, status="failed", error=error,
+                   raw_outputs=tuple(raw_outputs))
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``predictions.jsonl`` line as a dict (see ``docs/run-folder.md``).
+
+        ``error`` and ``raw_outputs`` are present only when set.
+        """
+        out: dict[str, Any] = {
+            "item_id": self.item_id,
+            "distribution": None if self.distribution is None else dict(self.distribution),
+            "label_mass": self.label_mass,
+            "prompt_hash": self.prompt_hash,
+            "status": self.status,
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        if self.raw_outputs:
+            out["raw_outputs"] = list(self.raw_outputs)
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Prediction:
+        """Rebuild a prediction from :meth:`to_json` output (e.g. a parsed jsonl line)."""
+        dist = obj.get("distribution")
+        mass = obj.get("label_mass")
+        return cls(
+            item_id=str(obj["item_id"]),
+            distribution=None if dist is None else {str(k): float(v) for k, v in dist.items()},
+            label_mass=None if mass is None else float(mass),
+            prompt_hash=str(obj.get("prompt_hash", "")),
+            status=str(obj.get("status", "ok")),
+            error=obj.get("error"),
+            raw_outputs=tuple(obj.get("raw_outputs") or ()),
+        )
+
+
+class Backend(abc.ABC):
+    """An elicitation backend: items in, :class:`Prediction` records out.
+
+    Subclasses set :attr:`method` and :attr:`name` and implement :meth:`provenance`,
+    :meth:`predict` and :meth:`prompt_text`.
+
+    Attributes:
+        method: ``"token_probs"`` or ``"verbalized"``.
+        name: the backend family, ``"transformers"`` or ``"openai"`` (``"uniform"`` for baselines).
+    """
+
+    method: str
+    name: str
+
+    @abc.abstractmethod
+    def provenance(self) -> dict[str, Any]:
+        """What identifies this backend's results, for ``run.json``.
+
+        Keys (``None`` where they do not apply): ``method``, ``backend``, ``protocol``,
+        ``prompt_mode``, ``model`` (``{"id", "revision", "content_hash", "dtype", "type"}``),
+        ``chat_template_hash``, ``label_token_ids``, ``device``, plus backend-specific extras.
+        """
+
+    @abc.abstractmethod
+    def predict(self, items: Sequence[Item], *, progress: bool = True) -> Iterator[Prediction]:
+        """Yield one :class:`Prediction` per item (any order), as soon as each is final."""
+
+    @abc.abstractmethod
+    def prompt_text(self, item: Item) -> str:
+        """The exact prompt text this backend sends to the model for ``item``."""
+
+    def prompt_hash(self, item: Item) -> str:
+        """:func:`prompt_hash` of :meth:`prompt_text` (what ``predictions.jsonl`` records)."""
+        return prompt_hash(self.prompt_text(item))
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release resources (servers, processes); the default does nothing."""
