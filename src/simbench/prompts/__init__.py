@@ -1,0 +1,52 @@
+"""The SimBench prompt protocol: exact strings, and rendering for base and chat models.
+
+Examples
+--------
+>>> from simbench.prompts import SYSTEM_PREFIX, token_probs_ending
+>>> SYSTEM_PREFIX
+'You are a group of individuals with these shared characteristics:\\n'
+>>> token_probs_ending(["A", "B", "C"])[-22:]
+'A, B, C.\\n**Answer**: ('
+"""
+
+from __future__ import annotations
+
+from .protocol import (
+    ANSWER_PREFIX,
+    METHODS,
+    QUESTION_PREFIX,
+    SYSTEM_PREFIX,
+    base_prompt_text,
+    ending,
+    system_text,
+    token_probs_ending,
+    user_text,
+    verbalized_ending,
+)
+from .render import (
+    PROMPT_MODES,
+    PROTOCOLS,
+    PromptRenderer,
+    chat_template_hash,
+    has_chat_template,
+    resolve_prompt_mode,
+)
+
+__all__ = [
+    "ANSWER_PREFIX",
+    "METHODS",
+    "PROMPT_MODES",
+    "PROTOCOLS",
+    "QUESTION_PREFIX",
+    "SYSTEM_PREFIX",
+    "PromptRenderer",
+    "base_prompt_text",
+    "chat_template_hash",
+    "ending",
+    "has_chat_template",
+    "resolve_prompt_mode",
+    "system_text",
+    "token_probs_ending",
+    "user_text",
+    "verbalized_ending",
+]

@@ -1,0 +1,141 @@
+"""Render an item's prompt for a tokenizer: plain text for base models, chat template for chat models.
+
+Two protocols:
+
+- ``"default"`` (corrected): chat models get the chat template with the generation prompt, the
+  answer prefix ``"("`` opening the assistant turn, and the text is tokenized without adding
+  special tokens (the template carries its own BOS, as in ``apply_chat_template(tokenize=True)``).
+- ``"release"``: the original release's behaviour, for reproducing published numbers: the chat
+  template *without* the generation prompt, tokenized with default special tokens (so a template
+  that writes BOS gets a second one).
+
+Base models (or ``prompt_mode="base"``) get ``system + "\\n" + user`` tokenized with the
+tokenizer's default special tokens under both protocols.
+
+Examples
+--------
+>>> from simbench.prompts.render import resolve_prompt_mode
+>>> class Tok:  # any object with a ``chat_template`` attribute
+...     chat_template = None
+>>> resolve_prompt_mode(Tok(), "auto")
+'base'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .protocol import ANSWER_PREFIX, METHODS, base_prompt_text, system_text, user_text
+
+if TYPE_CHECKING:
+    from ..data.schema import Item
+
+__all__ = [
+    "PROMPT_MODES",
+    "PROTOCOLS",
+    "PromptRenderer",
+    "chat_template_hash",
+    "has_chat_template",
+    "resolve_prompt_mode",
+]
+
+#: Accepted ``prompt_mode`` values; ``"auto"`` picks chat when the tokenizer has a chat template.
+PROMPT_MODES = ("auto", "chat", "base")
+#: Accepted ``protocol`` values.
+PROTOCOLS = ("default", "release")
+
+
+def has_chat_template(tokenizer: Any) -> bool:
+    """Whether ``tokenizer`` carries a chat template."""
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def resolve_prompt_mode(tokenizer: Any, prompt_mode: str = "auto") -> str:
+    """Return ``"chat"`` or ``"base"`` for ``prompt_mode`` (``"auto"``, ``"chat"`` or ``"base"``).
+
+    Raises:
+        ValueError: for an unknown mode, or ``"chat"`` with a tokenizer that has no chat template.
+    """
+    if prompt_mode not in PROMPT_MODES:
+        raise ValueError(f"unknown prompt_mode {prompt_mode!r}: expected one of {PROMPT_MODES}")
+    if prompt_mode == "auto":
+        return "chat" if has_chat_template(tokenizer) else "base"
+    if prompt_mode == "chat" and not has_chat_template(tokenizer):
+        raise ValueError("prompt_mode='chat' needs a tokenizer with a chat template; this one has "
+                         "none (use prompt_mode='base' for plain-text prompts)")
+    return prompt_mode
+
+
+def chat_template_hash(tokenizer: Any) -> str | None:
+    """sha256 (hex) of the tokenizer's chat template, or ``None`` when it has none."""
+    template = getattr(tokenizer, "chat_template", None)
+    if not template:
+        return None
+    text = template if isinstance(template, str) else json.dumps(template, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PromptRenderer:
+    """Renders items to the exact prompt text and token ids for one tokenizer.
+
+    Build it with :meth:`create`, which resolves ``prompt_mode="auto"``.
+
+    Attributes:
+        tokenizer: a transformers tokenizer.
+        mode: ``"chat"`` or ``"base"`` (resolved).
+        protocol: ``"default"`` or ``"release"``.
+        method: ``"token_probs"`` or ``"verbalized"``.
+    """
+
+    tokenizer: Any
+    mode: str
+    protocol: str = "default"
+    method: str = "token_probs"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("chat", "base"):
+            raise ValueError(f"mode must be 'chat' or 'base', got {self.mode!r}")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {self.protocol!r}: expected one of {PROTOCOLS}")
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}: expected one of {METHODS}")
+
+    @classmethod
+    def create(cls, tokenizer: Any, *, prompt_mode: str = "auto", protocol: str = "default",
+               method: str = "token_probs") -> PromptRenderer:
+        """A renderer with ``prompt_mode`` resolved against ``tokenizer``."""
+        return cls(tokenizer, resolve_prompt_mode(tokenizer, prompt_mode), protocol, method)
+
+    @property
+    def add_special_tokens(self) -> bool:
+        """Whether tokenizing the prompt text adds the tokenizer's special tokens (BOS)."""
+        return not (self.mode == "chat" and self.protocol == "default")
+
+    def messages(self, item: Item) -> list[dict[str, str]]:
+        """The system and user messages of ``item``."""
+        return [
+            {"role": "system", "content": system_text(item.persona)},
+            {"role": "user", "content": user_text(item.question, item.option_labels, self.method)},
+        ]
+
+    def text(self, item: Item) -> str:
+        """The exact prompt text for ``item`` (what :func:`~simbench.extraction.prompt_hash` hashes)."""
+        if self.mode == "base":
+            return base_prompt_text(item.persona, item.question, item.option_labels, self.method)
+        generation_prompt = self.protocol == "default" or self.method == "verbalized"
+        rendered = self.tokenizer.apply_chat_template(
+            self.messages(item), tokenize=False, add_generation_prompt=generation_prompt)
+        if not isinstance(rendered, str):
+            raise TypeError(f"apply_chat_template returned {type(rendered).__name__}, expected str")
+        if self.protocol == "default" and self.method == "token_probs":
+            rendered += ANSWER_PREFIX
+        return rendered
+
+    def token_ids(self, text: str) -> list[int]:
+        """Tokenize a prompt text as this mode and protocol prescribe."""
+        ids = self.tokenizer(text, add_special_tokens=self.add_special_tokens)["input_ids"]
+        return [int(i) for i in ids]
