@@ -69,7 +69,8 @@ class Prediction:
         distribution: label -> probability in label order, renormalised to sum to 1; ``None``
             when the item failed.
         label_mass: token-probability methods: the raw probability mass on the labels before
-            renormalising; ``None`` for other methods.
+            renormalising (at most 1, except under the release protocol, whose label token sets
+            overlap); ``None`` for other methods.
         prompt_hash: :func:`prompt_hash` of the exact prompt text sent to the model.
         status: ``"ok"`` or ``"failed"``.
         error: why the item failed (``None`` when ok).
@@ -95,9 +96,11 @@ class Prediction:
             bad = [k for k, v in self.distribution.items() if not math.isfinite(v) or v < 0]
             if bad:
                 raise ValueError(f"{self.item_id}: distribution has invalid values for {bad}")
+        # Not capped at 1: the release protocol sums overlapping token sets and can exceed it.
         if self.label_mass is not None and not (math.isfinite(self.label_mass)
-                                                and 0.0 <= self.label_mass <= 1.0 + 1e-6):
-            raise ValueError(f"{self.item_id}: label_mass {self.label_mass!r} is not in [0, 1]")
+                                                and self.label_mass >= 0.0):
+            raise ValueError(f"{self.item_id}: label_mass {self.label_mass!r} is not a finite "
+                             "non-negative number")
 
     @classmethod
     def failed(cls, item_id: str, *, prompt_hash: str, error: str,
