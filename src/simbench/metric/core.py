@@ -22,8 +22,10 @@ array([0.5, 0. ])
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping, Sequence
+from itertools import chain
+from typing import Literal
 
 import numpy as np
 
@@ -53,11 +55,14 @@ NormsMode = Literal["full-split", "scored-rows"]
 
 def pad_distributions(dists: Sequence[Sequence[float]], width: int = MAX_OPTIONS) -> np.ndarray:
     """Stack distributions of varying length into a zero-padded float64 ``(n, width)`` matrix."""
+    lens = np.fromiter((len(d) for d in dists), dtype=np.int64, count=len(dists))
+    too_long = np.flatnonzero(lens > width)
+    if too_long.size:
+        i = int(too_long[0])
+        raise ValueError(f"row {i}: {lens[i]} options exceed the maximum of {width}")
     out = np.zeros((len(dists), width), dtype=np.float64)
-    for i, d in enumerate(dists):
-        if len(d) > width:
-            raise ValueError(f"row {i}: {len(d)} options exceed the maximum of {width}")
-        out[i, : len(d)] = d
+    flat = np.fromiter(chain.from_iterable(dists), dtype=np.float64, count=int(lens.sum()))
+    out[np.arange(width)[None, :] < lens[:, None]] = flat  # row-major fill, left-aligned
     return out
 
 
@@ -93,12 +98,12 @@ def compute_norms(items: Sequence[Item]) -> dict[NormKey, float]:
     human = pad_distributions([it.human_dist for it in items])
     tv_u = total_variation(human, uniform_matrix([it.n_options for it in items]))
     keys = [(it.split, it.study) for it in items]
-    sums: dict[NormKey, float] = {}
-    counts: dict[NormKey, int] = {}
-    for key, v in zip(keys, tv_u):
-        sums[key] = sums.get(key, 0.0) + float(v)
-        counts[key] = counts.get(key, 0) + 1
-    return {key: sums[key] / counts[key] for key in sums}
+    uniq = list(dict.fromkeys(keys))
+    code = {k: i for i, k in enumerate(uniq)}
+    group = np.fromiter((code[k] for k in keys), dtype=np.int64, count=len(keys))
+    sums = np.bincount(group, weights=tv_u, minlength=len(uniq))
+    counts = np.bincount(group, minlength=len(uniq))
+    return {k: float(sums[i] / counts[i]) for i, k in enumerate(uniq)}
 
 
 def norms_table(norms: Mapping[NormKey, float]) -> list[dict[str, object]]:
@@ -122,6 +127,8 @@ class ScoredRows:
         tv: TV between human and predicted distributions.
         norm: the study norm used for the row.
         score: the row score ``S_i``.
+        failed: True where the row's prediction failed and was scored by the failure rule
+            (``None`` when unknown).
     """
 
     item_ids: tuple[str, ...]
@@ -130,6 +137,7 @@ class ScoredRows:
     tv: np.ndarray
     norm: np.ndarray
     score: np.ndarray
+    failed: np.ndarray | None = None
 
 
 def score_matrix(

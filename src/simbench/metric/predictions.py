@@ -1,0 +1,132 @@
+"""Reading predictions: JSON Lines files, lists of dicts, DataFrames and ``datasets.Dataset``.
+
+A prediction row is a mapping with at least ``item_id`` and ``distribution`` (an object label ->
+probability, or a list in label order), as described in ``docs/run-folder.md``. Rows with
+``"status": "failed"`` carry ``"distribution": null``. Problems are collected and reported all at once
+in a :class:`PredictionError`; :mod:`.validate` checks the rows against the items.
+
+Examples
+--------
+>>> import json, tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "predictions.jsonl"
+>>> good = json.dumps({"item_id": "pop/0", "distribution": [0.5, 0.5]})
+>>> _ = path.write_text(good + "\\n{oops\\n")
+>>> try:
+...     read_predictions(path)
+... except PredictionError as e:
+...     print(e.problems)
+['line 2: invalid JSON (Expecting property name enclosed in double quotes at column 2)']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MAX_PROBLEMS_SHOWN", "PredictionError", "prediction_rows", "read_predictions"]
+
+#: How many problems a :class:`PredictionError` message shows (all are kept in ``.problems``).
+MAX_PROBLEMS_SHOWN = 50
+
+
+class PredictionError(ValueError):
+    """Predictions are malformed. ``problems`` lists every problem, each naming the row and item.
+
+    The message shows at most :data:`MAX_PROBLEMS_SHOWN` of them.
+    """
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the predictions"
+        if source:
+            head += f" ({source})"
+        lines = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(lines))
+
+
+def read_predictions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read a JSON Lines predictions file into a list of dicts (blank lines are skipped).
+
+    Raises:
+        PredictionError: listing every line that is not valid JSON or not a JSON object.
+        FileNotFoundError: when ``path`` does not exist.
+    """
+    return [dict(row) for _, row in _read_lines(Path(path))]
+
+
+def _read_lines(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+    if path.is_dir():
+        path = path / "predictions.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"predictions file not found: {path}")
+    rows: list[tuple[str, Mapping[str, Any]]] = []
+    problems: list[str] = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                problems.append(f"line {n}: invalid JSON ({e.msg} at column {e.colno})")
+                continue
+            if not isinstance(obj, dict):
+                problems.append(f"line {n}: expected a JSON object, got {type(obj).__name__}")
+                continue
+            rows.append((f"line {n}", obj))
+    if problems:
+        raise PredictionError(problems, source=str(path))
+    return rows
+
+
+def prediction_rows(predictions: Any) -> tuple[list[tuple[str, Mapping[str, Any]]], str]:
+    """Turn any accepted predictions input into ``[(where, row)]`` and a description of the source.
+
+    Accepted: a path (file, or run folder holding ``predictions.jsonl``), a list of dicts, a
+    ``pandas.DataFrame`` or a ``datasets.Dataset``.
+    """
+    if isinstance(predictions, str | os.PathLike):
+        return _read_lines(Path(predictions)), str(predictions)
+    kind = type(predictions).__module__.split(".")[0] + "." + type(predictions).__name__
+    if kind == "pandas.DataFrame":
+        records = predictions.to_dict(orient="records")
+        return [(f"row {i}", _clean_record(r, False)) for i, r in enumerate(records)], "DataFrame"
+    if kind == "datasets.Dataset" or kind.startswith("datasets.") and hasattr(predictions, "features"):
+        return [(f"row {i}", _clean_record(r, True)) for i, r in enumerate(predictions)], "Dataset"
+    if isinstance(predictions, Mapping) or not isinstance(predictions, Iterable):
+        raise TypeError("predictions must be a path, a list of dicts, a pandas DataFrame or a "
+                        f"datasets.Dataset, not {type(predictions).__name__}")
+    rows = [(f"row {i}", r) for i, r in enumerate(predictions)]
+    bad = [f"{w}: expected a mapping, got {type(r).__name__}" for w, r in rows
+           if not isinstance(r, dict | Mapping)]
+    if bad:
+        raise PredictionError(bad, source="list")
+    return rows, "list"
+
+
+def _clean_record(rec: Mapping[str, Any], from_arrow: bool) -> dict[str, Any]:
+    """Undo the table representations: arrays -> lists, pandas NaN cells -> None, struct padding."""
+    out = dict(rec)
+    dist = out.get("distribution")
+    if isinstance(dist, np.ndarray):
+        dist = dist.tolist()
+    elif isinstance(dist, float) and math.isnan(dist):
+        dist = None  # pandas stores a missing object cell as NaN
+    elif isinstance(dist, Mapping) and from_arrow:
+        # Arrow stores a dict column as a struct of every key seen: absent keys come back as None.
+        dist = {k: v for k, v in dist.items() if v is not None}
+    out["distribution"] = dist
+    for key in ("status", "error"):
+        if isinstance(out.get(key), float) and math.isnan(out[key]):
+            out[key] = None
+    return out
