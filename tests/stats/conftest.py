@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -10,9 +12,15 @@ from simbench.metric import compute_norms, uniform_matrix
 from simbench.stats._layout import human_matrix
 
 
-def mixture(items: list[Item], weight: float) -> np.ndarray:
+def _mixture(items: list[Item], weight: float) -> np.ndarray:
     """``weight * human + (1 - weight) * uniform``: row score ``100 * (1 - (1-w) TV(P,U)/norm)``."""
     return weight * human_matrix(items) + (1.0 - weight) * uniform_matrix([it.n_options for it in items])
+
+
+@pytest.fixture(scope="session")
+def mixture() -> Callable[[list[Item], float], np.ndarray]:
+    """Known-answer predictions: ``mixture(items, w) = w * human + (1 - w) * uniform``."""
+    return _mixture
 
 
 @pytest.fixture(scope="session")

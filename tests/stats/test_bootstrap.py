@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import mixture  # type: ignore[import-not-found]
 
 from simbench import select_items
 from simbench.metric import aggregate, score_matrix
@@ -15,7 +14,7 @@ from simbench.stats._layout import build_layout
 from simbench.stats.bootstrap import ResampledScores, draw_clusters
 
 
-def test_estimates_equal_the_score_aggregate(sample_items, full_norms):
+def test_estimates_equal_the_score_aggregate(mixture, sample_items, full_norms):
     pred = mixture(sample_items, 0.3)
     ci = bootstrap_ci(sample_items, pred, n_resamples=200, norms=full_norms)
     agg = aggregate(score_matrix(sample_items, pred, full_norms))
@@ -32,7 +31,7 @@ def test_estimates_equal_the_score_aggregate(sample_items, full_norms):
     json.dumps(ci)  # JSON-able
 
 
-def test_resampled_means_match_a_plain_loop(sample_items, full_norms):
+def test_resampled_means_match_a_plain_loop(mixture, sample_items, full_norms):
     """The vectorised sums equal a per-resample Python loop over the same drawn clusters."""
     scores = score_matrix(sample_items, mixture(sample_items, 0.5), full_norms).score
     layout = build_layout(sample_items)
@@ -61,7 +60,7 @@ def test_grouped_clusters_are_resampled_whole(all_items):
     assert sizes.sum() == len(grouped)
 
 
-def test_same_seed_identical_other_seed_differs(sample_items, full_norms):
+def test_same_seed_identical_other_seed_differs(mixture, sample_items, full_norms):
     pred = mixture(sample_items, 0.4)
     a = bootstrap_ci(sample_items, pred, n_resamples=300, seed=7, norms=full_norms)
     b = bootstrap_ci(sample_items, pred, n_resamples=300, seed=7, norms=full_norms)
@@ -71,7 +70,7 @@ def test_same_seed_identical_other_seed_differs(sample_items, full_norms):
     assert c["seed"] == 8
 
 
-def test_intervals_shrink_when_more_items_are_scored(all_items, full_norms):
+def test_intervals_shrink_when_more_items_are_scored(mixture, all_items, full_norms):
     widths = []
     for limit in (5, 40, 400):
         items = select_items(all_items, limit_per_study=limit, seed=0)
@@ -80,7 +79,7 @@ def test_intervals_shrink_when_more_items_are_scored(all_items, full_norms):
     assert widths[0] > widths[1] > widths[2] > 0
 
 
-def test_scored_rows_are_accepted_and_checked(sample_items, full_norms):
+def test_scored_rows_are_accepted_and_checked(mixture, sample_items, full_norms):
     rows = score_matrix(sample_items, mixture(sample_items, 0.2), full_norms)
     ci = bootstrap_ci(sample_items, rows, n_resamples=50)
     assert ci["simbench_score"]["estimate"] == pytest.approx(aggregate(rows)["simbench_score"])
@@ -88,7 +87,7 @@ def test_scored_rows_are_accepted_and_checked(sample_items, full_norms):
         bootstrap_ci(sample_items[::-1], rows, n_resamples=50)
 
 
-def test_bad_arguments_are_rejected(sample_items):
+def test_bad_arguments_are_rejected(mixture, sample_items):
     pred = mixture(sample_items, 0.2)
     with pytest.raises(ValueError, match="n_resamples"):
         bootstrap_ci(sample_items, pred, n_resamples=0)

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import mixture  # type: ignore[import-not-found]
 
 from simbench.stats import paired_comparison
 from simbench.stats.paired import win_rate
@@ -19,7 +18,7 @@ def _walk(result):
         yield from s["per_study"].values()
 
 
-def test_a_run_against_itself_is_exactly_zero_with_p_one(sample_items, full_norms):
+def test_a_run_against_itself_is_exactly_zero_with_p_one(mixture, sample_items, full_norms):
     pred = mixture(sample_items, 0.7)
     r = paired_comparison(sample_items, pred, pred.copy(), n_resamples=300, norms=full_norms)
     for entry in _walk(r):
@@ -29,7 +28,7 @@ def test_a_run_against_itself_is_exactly_zero_with_p_one(sample_items, full_norm
     json.dumps(r)
 
 
-def test_human_against_uniform_is_exactly_100(sample_items):
+def test_human_against_uniform_is_exactly_100(mixture, sample_items):
     """With the norms of the scored rows, human scores 100 and uniform 0 on every study."""
     human, uniform = mixture(sample_items, 1.0), mixture(sample_items, 0.0)
     r = paired_comparison(sample_items, human, uniform, n_resamples=199)
@@ -44,7 +43,7 @@ def test_human_against_uniform_is_exactly_100(sample_items):
     assert r["win_rate"]["a_better"] > 0.99
 
 
-def test_swapping_the_runs_negates_the_difference(sample_items, full_norms):
+def test_swapping_the_runs_negates_the_difference(mixture, sample_items, full_norms):
     a, b = mixture(sample_items, 0.6), mixture(sample_items, 0.55)
     ab = paired_comparison(sample_items, a, b, n_resamples=200, seed=4, norms=full_norms)
     ba = paired_comparison(sample_items, b, a, n_resamples=200, seed=4, norms=full_norms)
@@ -54,7 +53,7 @@ def test_swapping_the_runs_negates_the_difference(sample_items, full_norms):
     assert ab["win_rate"]["a_better"] == ba["win_rate"]["b_better"]
 
 
-def test_exchangeable_runs_are_not_significant(sample_items, full_norms):
+def test_exchangeable_runs_are_not_significant(mixture, sample_items, full_norms):
     """A and B swap two mixtures at random per row: under this null the p-value is not small."""
     swap = np.random.default_rng(0).random(len(sample_items)) < 0.5
     x, y = mixture(sample_items, 0.6), mixture(sample_items, 0.5)

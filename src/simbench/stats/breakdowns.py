@@ -23,7 +23,8 @@ Examples
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ def attribute_deltas(
         groups[ATTRIBUTE_NAMES.get(key, key)].append((i, j, key))
     rng = np.random.default_rng(seed)
     alpha = (1.0 - level) / 2.0
-    result = {}
+    result: dict[str, dict[str, Any]] = {}
     for name in sorted(groups):
         g = groups[name]
         gi = np.array([p[0] for p in g])
