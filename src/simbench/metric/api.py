@@ -95,14 +95,19 @@ def score_predictions_rows(
         raise ValueError(f"norms must be one of {get_args(NormsMode)}, got {norms!r}")
     if failures not in get_args(FailureRule):
         raise ValueError(f"failures must be one of {get_args(FailureRule)}, got {failures!r}")
-    pairs, description = prediction_rows(predictions)
-    if not pairs:
+    pairs, description, read_problems = prediction_rows(predictions)
+    if not pairs and not read_problems:
         raise PredictionError(["no prediction rows"], source=description)
     if items is None:
         from ..data.load import load_items
 
         items = load_items("both", source=source)
-    valid = validate_predictions(pairs, items, sum_tolerance=sum_tolerance, source=description)
+    try:
+        valid = validate_predictions(pairs, items, sum_tolerance=sum_tolerance, source=description)
+    except PredictionError as e:
+        raise PredictionError(read_problems + e.problems, source=description) from None
+    if read_problems:
+        raise PredictionError(read_problems, source=description)
     keep = ~valid.failed if failures == "exclude" else np.ones(len(valid.items), dtype=bool)
     if not keep.any():
         raise PredictionError([f"all {len(keep)} rows failed: nothing to score with "

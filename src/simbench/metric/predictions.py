@@ -61,10 +61,14 @@ def read_predictions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         PredictionError: listing every line that is not valid JSON or not a JSON object.
         FileNotFoundError: when ``path`` does not exist.
     """
-    return [dict(row) for _, row in _read_lines(Path(path))]
+    rows, problems = _read_lines(Path(path))
+    if problems:
+        raise PredictionError(problems, source=str(path))
+    return [dict(row) for _, row in rows]
 
 
-def _read_lines(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+def _read_lines(path: Path) -> tuple[list[tuple[str, Mapping[str, Any]]], list[str]]:
+    """``([(where, row)], problems)`` of a JSON Lines file; a folder means its predictions.jsonl."""
     if path.is_dir():
         path = path / "predictions.jsonl"
     if not path.is_file():
@@ -84,34 +88,34 @@ def _read_lines(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
                 problems.append(f"line {n}: expected a JSON object, got {type(obj).__name__}")
                 continue
             rows.append((f"line {n}", obj))
-    if problems:
-        raise PredictionError(problems, source=str(path))
-    return rows
+    return rows, problems
 
 
-def prediction_rows(predictions: Any) -> tuple[list[tuple[str, Mapping[str, Any]]], str]:
-    """Turn any accepted predictions input into ``[(where, row)]`` and a description of the source.
+def prediction_rows(
+    predictions: Any,
+) -> tuple[list[tuple[str, Mapping[str, Any]]], str, list[str]]:
+    """Turn any accepted predictions input into ``[(where, row)]``, a name and reading problems.
 
     Accepted: a path (file, or run folder holding ``predictions.jsonl``), a list of dicts, a
-    ``pandas.DataFrame`` or a ``datasets.Dataset``.
+    ``pandas.DataFrame`` or a ``datasets.Dataset``. Lines that are not JSON objects are reported in
+    the returned problems (so that they can be listed with the validation problems).
     """
     if isinstance(predictions, str | os.PathLike):
-        return _read_lines(Path(predictions)), str(predictions)
+        rows, problems = _read_lines(Path(predictions))
+        return rows, str(predictions), problems
     kind = type(predictions).__module__.split(".")[0] + "." + type(predictions).__name__
     if kind == "pandas.DataFrame":
         records = predictions.to_dict(orient="records")
-        return [(f"row {i}", _clean_record(r, False)) for i, r in enumerate(records)], "DataFrame"
+        return [(f"row {i}", _clean_record(r, False)) for i, r in enumerate(records)], "DataFrame", []
     if kind == "datasets.Dataset" or kind.startswith("datasets.") and hasattr(predictions, "features"):
-        return [(f"row {i}", _clean_record(r, True)) for i, r in enumerate(predictions)], "Dataset"
+        return [(f"row {i}", _clean_record(r, True)) for i, r in enumerate(predictions)], "Dataset", []
     if isinstance(predictions, Mapping) or not isinstance(predictions, Iterable):
         raise TypeError("predictions must be a path, a list of dicts, a pandas DataFrame or a "
                         f"datasets.Dataset, not {type(predictions).__name__}")
     rows = [(f"row {i}", r) for i, r in enumerate(predictions)]
     bad = [f"{w}: expected a mapping, got {type(r).__name__}" for w, r in rows
            if not isinstance(r, dict | Mapping)]
-    if bad:
-        raise PredictionError(bad, source="list")
-    return rows, "list"
+    return [(w, r) for w, r in rows if isinstance(r, dict | Mapping)], "list", bad
 
 
 def _clean_record(rec: Mapping[str, Any], from_arrow: bool) -> dict[str, Any]:
