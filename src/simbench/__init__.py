@@ -42,13 +42,13 @@ from .metric import compute_norms, total_variation
 
 __all__ = [
     "DATA_ENV_VAR",
-    "HUB_REPO_ID",
-    "SPLITS",
-    "STUDIES",
     "DataError",
     "DataNotFoundError",
     "DataSource",
+    "HUB_REPO_ID",
     "Item",
+    "SPLITS",
+    "STUDIES",
     "Study",
     "UnsafePickleError",
     "__version__",

@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .._version import __version__
 from ..data.load import DataNotFoundError

@@ -15,10 +15,11 @@ can be uploaded as is (``simbench data push``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -60,7 +61,11 @@ def features() -> Any:
 def _write_parquet(items: Sequence[Item], path: Path) -> int:
     """Write ``items`` with embedded features; return the Arrow size in bytes (``num_bytes``)."""
     from datasets import Dataset
-    from datasets.utils.logging import disable_progress_bar, enable_progress_bar, is_progress_bar_enabled
+    from datasets.utils.logging import (
+        disable_progress_bar,
+        enable_progress_bar,
+        is_progress_bar_enabled,
+    )
 
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = Dataset.from_list([it.to_record() for it in items], features=features())
@@ -92,10 +97,11 @@ def _dataset_info(by_config: dict[str, dict[str, list[Item]]],
     feats = features()._to_yaml_list()
     out = []
     for name, splits in by_config.items():
-        split_info = [{"name": s, "num_bytes": nbytes[(name, s)], "num_examples": len(rows)}
-                      for s, rows in splits.items()]
+        split_info: list[dict[str, Any]] = [
+            {"name": s, "num_bytes": nbytes[(name, s)], "num_examples": len(rows)}
+            for s, rows in splits.items()]
         out.append({"config_name": name, "features": feats, "splits": split_info,
-                    "dataset_size": sum(x["num_bytes"] for x in split_info)})
+                    "dataset_size": sum(nbytes[(name, s)] for s in splits)})
     return out
 
 

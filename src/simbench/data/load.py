@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .readers import read_parquet, read_release_file
 from .registry import SPLITS, get_study

@@ -14,8 +14,9 @@ from __future__ import annotations
 import ast
 import json
 import math
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .schema import DataError, Item, item_from_release_row
 
@@ -82,7 +83,7 @@ def read_csv(path: str | Path, split: str | None = None) -> list[Item]:
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed:")])
     rows = []
     for i, rec in enumerate(frame.to_dict(orient="records")):
-        rows.append((i, _parse_csv_row(rec, i, str(path))))
+        rows.append((i, _parse_csv_row({str(k): v for k, v in rec.items()}, i, str(path))))
     return _items(rows, split, str(path))
 
 

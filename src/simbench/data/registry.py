@@ -14,9 +14,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["SPLITS", "STUDIES", "Study", "get_study", "study_slug"]
 

@@ -21,8 +21,9 @@ import json
 import math
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .registry import SPLITS, get_study
 
