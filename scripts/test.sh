@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Lint, type-check and test: the one command the README gives for the tests.
+# The test command: set-up if needed, then lint (ruff), type-check (mypy) and test (pytest).
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow" -x`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-export TOKENIZERS_PARALLELISM=false
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/setup.sh
+source scripts/setup.sh
 export HF_HOME="${HF_HOME:-$(mktemp -d -t simbench-hf-XXXXXX)}"
-if [ -z "${SIMBENCH_DATA:-}" ] && [ -d ../shared/data/simbench ]; then
-  export SIMBENCH_SHARED_DATA="$PWD/../shared/data" SIMBENCH_DATA="$PWD/../shared/data/simbench"
-fi
 ruff check src tests simbench_metric loading_scripts benchmarks
 mypy
 python -m pytest "$@"
