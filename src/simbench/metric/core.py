@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -43,6 +43,7 @@ __all__ = [
     "pad_distributions",
     "row_scores",
     "score_matrix",
+    "summarise",
     "total_variation",
     "uniform_matrix",
 ]
@@ -171,34 +172,41 @@ def score_matrix(
     )
 
 
-def aggregate(rows: ScoredRows) -> dict[str, object]:
+def summarise(
+    score: np.ndarray, tv: np.ndarray, norm: np.ndarray, studies: np.ndarray
+) -> dict[str, Any]:
+    """Plain means of row scores and TVs, overall and per study (studies sorted by slug).
+
+    Returns:
+        ``{"score", "mean_tv", "n", "per_study": {slug: {"score", "mean_tv", "n", "norm"}}}``.
+    """
+    uniq, first, inverse, counts = np.unique(studies, return_index=True, return_inverse=True,
+                                             return_counts=True)
+    s_sum = np.bincount(inverse, weights=score, minlength=len(uniq))
+    t_sum = np.bincount(inverse, weights=tv, minlength=len(uniq))
+    per_study = {
+        str(st): {"score": float(s_sum[g] / counts[g]), "mean_tv": float(t_sum[g] / counts[g]),
+                  "n": int(counts[g]), "norm": float(norm[first[g]])}
+        for g, st in enumerate(uniq.tolist())
+    }
+    return {"score": float(score.mean()), "mean_tv": float(tv.mean()), "n": int(len(score)),
+            "per_study": per_study}
+
+
+def aggregate(rows: ScoredRows) -> dict[str, Any]:
     """Aggregate row scores per study, per split and into the headline SimBench score.
 
     Returns:
         ``{"simbench_score": x, "splits": {split: {"score", "mean_tv", "n", "per_study": {slug:
-        {"score", "mean_tv", "n", "norm"}}}}}``; splits with no scored row are absent.
+        {"score", "mean_tv", "n", "norm"}}}}}``; splits with no scored row are absent. The
+        headline is the mean of the split scores (each split a plain mean over its rows).
     """
-    splits: dict[str, dict[str, object]] = {}
+    splits: dict[str, dict[str, Any]] = {}
     for split in SPLITS:
         mask = rows.splits == split
-        if not mask.any():
-            continue
-        per_study: dict[str, dict[str, float | int]] = {}
-        studies = rows.studies[mask]
-        for study in sorted(set(studies.tolist())):
-            m = mask & (rows.studies == study)
-            per_study[study] = {
-                "score": float(rows.score[m].mean()),
-                "mean_tv": float(rows.tv[m].mean()),
-                "n": int(m.sum()),
-                "norm": float(rows.norm[m][0]),
-            }
-        splits[split] = {
-            "score": float(rows.score[mask].mean()),
-            "mean_tv": float(rows.tv[mask].mean()),
-            "n": int(mask.sum()),
-            "per_study": per_study,
-        }
+        if mask.any():
+            splits[split] = summarise(rows.score[mask], rows.tv[mask], rows.norm[mask],
+                                      rows.studies[mask])
     headline = float(np.mean([s["score"] for s in splits.values()])) if splits else float("nan")
     return {"simbench_score": headline, "splits": splits}
 

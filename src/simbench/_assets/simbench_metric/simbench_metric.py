@@ -1,0 +1,1 @@
+../../../../simbench_metric/simbench_metric.py

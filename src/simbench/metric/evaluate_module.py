@@ -1,0 +1,47 @@
+"""The ``evaluate`` module shipped inside the package, and :func:`load_metric`.
+
+``evaluate.load("simbench")`` would be a Hub lookup; :func:`load_metric` loads the module file that
+ships with this package instead, so it works offline and always matches the installed core.
+
+Examples
+--------
+>>> metric = load_metric()  # doctest: +SKIP
+>>> metric.compute(predictions=[[0.25, 0.75]], references=[[25, 75]], dataset_names=["Jester"],
+...                split="pop")["simbench_score"]  # doctest: +SKIP
+100.0
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["load_metric", "metric_module_path"]
+
+
+def metric_module_path() -> Path:
+    """Path of the ``simbench_metric.py`` evaluate module inside the installed package."""
+    path = Path(str(resources.files("simbench").joinpath("_assets", "simbench_metric",
+                                                         "simbench_metric.py")))
+    if not path.is_file():
+        raise FileNotFoundError(f"the evaluate module is missing from the installation: {path}")
+    return path
+
+
+def load_metric(**kwargs: Any) -> Any:
+    """Load the SimBench ``evaluate`` module (``evaluate.load`` on the shipped file; offline).
+
+    Args:
+        **kwargs: passed to ``evaluate.load`` (e.g. ``experiment_id``, ``keep_in_memory``).
+
+    Returns:
+        An ``evaluate.EvaluationModule`` whose ``compute(predictions=..., references=...,
+        dataset_names=..., split=...)`` returns the SimBench score.
+    """
+    try:
+        import evaluate
+    except ImportError as e:  # pragma: no cover - depends on the installation
+        raise ImportError("load_metric needs the 'evaluate' package: "
+                          "pip install 'simbench-eval[metric]'") from e
+    return evaluate.load(str(metric_module_path()), **kwargs)
