@@ -1,0 +1,70 @@
+"""Per-study converters: rebuild SimBench rows from the raw public data of a study.
+
+One module per study slug (``loading_scripts/<slug>.py``), each with
+``convert(raw, release=None, *, extended=False, min_group_size=...) -> Conversion``. The release
+items key the rebuilt rows (a reproduced row takes the ``item_id`` of the release row it matches)
+and the :class:`~loading_scripts._common.ReproductionReport` measures how close they are.
+
+Examples
+--------
+>>> sorted(CONVERTERS)
+['chaos_nli', 'choices13k', 'osp_big5', 'osp_rwas', 'wisdom_of_crowds']
+>>> conv = convert("osp_big5", "../shared/data/ospsych_big5", release)  # doctest: +SKIP
+>>> print(conv.report.summary())  # doctest: +SKIP
+osp_big5: 250/250 release rows reproduced exactly ...
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from simbench.data.registry import get_study
+from simbench.data.schema import Item
+
+from ._common import Conversion, Mismatch, RawDataError, ReproductionReport
+
+__all__ = ["CONVERTERS", "Conversion", "Mismatch", "RawDataError", "ReproductionReport", "convert",
+           "get_converter"]
+
+#: Study slug -> the raw-data folder name used in the project's shared data (a hint for users).
+CONVERTERS: dict[str, str] = {
+    "chaos_nli": "chaosnli",
+    "choices13k": "choices13k",
+    "osp_big5": "ospsych_big5",
+    "osp_rwas": "ospsych_rwas",
+    "wisdom_of_crowds": "wisdom_of_crowds",
+}
+
+
+def get_converter(study: str) -> ModuleType:
+    """The converter module of a study (slug or release name).
+
+    Raises:
+        KeyError: naming the studies that have a converter.
+    """
+    slug = get_study(study).slug
+    if slug not in CONVERTERS:
+        raise KeyError(f"no converter for {slug!r}; converters exist for {', '.join(sorted(CONVERTERS))} "
+                       "(see loading_scripts/README.md for the other studies)")
+    return importlib.import_module(f"{__name__}.{slug}")
+
+
+def convert(study: str, raw: str | Path, release: Sequence[Item] | None = None, *,
+            extended: bool = False, min_group_size: int | None = None) -> Conversion:
+    """Run the converter of ``study`` on the raw folder ``raw``.
+
+    Args:
+        study: slug or release name, e.g. ``"osp_big5"``.
+        raw: the folder holding the study's raw files.
+        release: release items to key and check the rebuilt rows against (all studies may be
+            passed; each converter keeps its own).
+        extended: also build the study's extended config(s), where the data allows.
+        min_group_size: threshold for the extended config (the converter's default if ``None``).
+    """
+    module = get_converter(study)
+    kwargs = {} if min_group_size is None else {"min_group_size": min_group_size}
+    result: Conversion = module.convert(raw, release, extended=extended, **kwargs)
+    return result
