@@ -181,6 +181,8 @@ def build_hub_folder(
         except KeyError:
             pass
         by_config[name] = splits
+    if not by_config[ALL_CONFIG]:
+        del by_config[ALL_CONFIG]  # only extended configs (e.g. a converter run without the release)
     nbytes = {(name, split): _write_parquet(rows, out / name / f"{split}.parquet")
               for name, splits in by_config.items() for split, rows in splits.items()}
     card = render_card(by_config, nbytes, list(extended or {}), extra_sections)
