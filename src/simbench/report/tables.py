@@ -1,0 +1,114 @@
+"""Report tables as plain rows (header + list of string cells), shared by the HTML and Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Table", "attribute_table", "comparison_tables", "entropy_table", "fmt",
+           "headline_table", "markdown_table", "study_table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table of string cells."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    """A number with fixed decimals, or an em dash for missing values.
+
+    >>> fmt(3.14159), fmt(None), fmt(0.00012, 4)
+    ('3.14', '—', '0.0001')
+    """
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(v: Mapping[str, Any]) -> str:
+    return f"[{fmt(v['low'])}, {fmt(v['high'])}]"
+
+
+def _p(p: float) -> str:
+    return f"{p:.3g}"
+
+
+def headline_table(summary: Mapping[str, Any]) -> Table:
+    """Headline and per-split scores with intervals and noise ceilings."""
+    iv, ceil = summary["intervals"], summary["ceiling"]
+    rows = [("SimBench score", fmt(iv["simbench_score"]["estimate"]), _ci(iv["simbench_score"]),
+             fmt(ceil["simbench_score"]), str(sum(s["n"] for s in iv["splits"].values())), "")]
+    for split, s in iv["splits"].items():
+        rows.append((f"{split} split", fmt(s["estimate"]), _ci(s), fmt(ceil["splits"][split]["score"]),
+                     str(s["n"]), str(s["n_clusters"])))
+    level = f"{iv['level']:.0%} interval"
+    return Table("Headline", ("", "score", level, "noise ceiling", "items", "question clusters"),
+                 tuple(rows))
+
+
+def study_table(summary: Mapping[str, Any]) -> Table:
+    """Per-study score, interval, ceiling and mean TV."""
+    iv, ceil, scores = summary["intervals"], summary["ceiling"], summary["scores"]
+    rows = []
+    for split, s in iv["splits"].items():
+        for study, v in s["per_study"].items():
+            rows.append((split, study, str(v["n"]), str(v["n_clusters"]), fmt(v["estimate"]), _ci(v),
+                         fmt(ceil["splits"][split]["per_study"][study]["score"]),
+                         fmt(scores["splits"][split]["per_study"][study]["mean_tv"], 3)))
+    return Table("Per study", ("split", "study", "items", "clusters", "score", "interval",
+                               "noise ceiling", "mean TV"), tuple(rows))
+
+
+def entropy_table(bins: Sequence[Mapping[str, Any]], title: str = "Score by human entropy") -> Table:
+    """One row per entropy bin."""
+    rows = tuple((f"{b['low']:.1f}–{b['high']:.1f}", str(b["n"]), fmt(b["mean"]), fmt(b["sem"]))
+                 for b in bins)
+    return Table(title, ("normalised entropy", "items", "mean", "standard error"), rows)
+
+
+def attribute_table(attributes: Mapping[str, Any]) -> Table:
+    """Per-attribute deltas against the country rows."""
+    rows = tuple((name, str(v["n"]), fmt(v["group_score"]), fmt(v["country_score"]), fmt(v["delta"]),
+                  _ci(v), ", ".join(v["keys"])) for name, v in attributes["attributes"].items())
+    return Table("Subgroups against their country (Grouped)",
+                 ("attribute", "rows", "subgroup score", "country score", "delta", "interval",
+                  "release keys"), rows)
+
+
+def comparison_tables(c: Mapping[str, Any]) -> list[Table]:
+    """Headline/split/study differences and the alignment summary of one comparison."""
+    a, b = c["run_a"]["name"], c["run_b"]["name"]
+    rows = [("SimBench score", fmt(c["difference"]["score_a"]), fmt(c["difference"]["score_b"]),
+             fmt(c["difference"]["estimate"]), _ci(c["difference"]), _p(c["difference"]["p_value"]))]
+    for split, s in c["splits"].items():
+        rows.append((f"{split} split", fmt(s["score_a"]), fmt(s["score_b"]), fmt(s["estimate"]),
+                     _ci(s), _p(s["p_value"])))
+        rows += [(f"{study} ({split})", fmt(v["score_a"]), fmt(v["score_b"]), fmt(v["estimate"]),
+                  _ci(v), _p(v["p_value"])) for study, v in s["per_study"].items()]
+    w, al = c["win_rate"], c["alignment"]
+    extra = (
+        ("items where A scores higher", f"{w['a_better']:.1%}"),
+        ("items where B scores higher", f"{w['b_better']:.1%}"),
+        ("ties", f"{w['ties']:.1%}"),
+        ("correlation of the difference with human entropy (items)", fmt(al["pearson_r_items"], 3)),
+        ("correlation over entropy bins", fmt(al["pearson_r_bins"], 3)),
+        ("slope of the difference per unit of entropy", fmt(al["slope"])),
+        ("entropy where the fitted difference crosses zero", fmt(al["zero_crossing_fit"], 3)),
+        ("entropy where the binned difference crosses zero", fmt(al["zero_crossing_bins"], 3)),
+    )
+    return [Table(f"Paired comparison: A = {a}, B = {b}",
+                  ("", "A", "B", "A - B", "interval", "p-value"), tuple(rows)),
+            Table(f"Win rate and alignment analysis: {a} vs {b}", ("", "value"), extra)]
+
+
+def markdown_table(t: Table) -> str:
+    """Render a table as GitHub Markdown (pipes in cells escaped)."""
+    def cell(x: str) -> str:
+        return x.replace("|", "\\|")
+    lines = [f"### {t.title}", "", "| " + " | ".join(cell(h) for h in t.header) + " |",
+             "|" + "---|" * len(t.header)]
+    lines += ["| " + " | ".join(cell(x) for x in r) + " |" for r in t.rows]
+    return "\n".join(lines) + "\n"

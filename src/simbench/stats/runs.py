@@ -1,0 +1,173 @@
+"""Run folders as inputs to the statistics: loading, checking that two runs compare, comparing them.
+
+A run folder (``docs/run-folder.md``) holds ``predictions.jsonl`` and ``run.json``. :func:`load_run`
+reads and validates the predictions with the metric's own reader and validator (so a bad row raises
+:class:`~simbench.metric.PredictionError` naming the item) and scores them with the full-split norms,
+exactly as ``simbench score`` does. Failed items are scored as the uniform distribution (the default
+failure rule), and counted.
+
+Examples
+--------
+>>> run = load_run("runs/smollm2")  # doctest: +SKIP
+>>> bootstrap_ci(run.items, run.rows)["simbench_score"]  # doctest: +SKIP
+{'estimate': 1.23, 'low': -0.4, 'high': 2.9}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data.schema import Item
+from ..metric.core import ScoredRows, compute_norms, score_matrix
+from ._layout import human_matrix, normalised_entropy
+from .alignment import alignment_analysis
+from .paired import paired_comparison
+
+__all__ = ["RunData", "RunMismatchError", "check_comparable", "compare_runs", "load_run"]
+
+logger = logging.getLogger(__name__)
+
+
+class RunMismatchError(ValueError):
+    """Two runs cannot be compared: different items or different data."""
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A scored run folder.
+
+    Attributes:
+        path: the run folder (or predictions file).
+        name: a display name: the model id from ``run.json``, else the folder name.
+        meta: ``run.json`` (``{}`` when absent).
+        items: the predicted items, in release order.
+        predicted: ``(n, 15)`` model distributions aligned with ``items`` (failed rows: uniform).
+        rows: per-row scores with the full-split norms.
+        failed: ``(n,)`` rows whose prediction failed.
+        label_mass: raw label mass of the rows that report it (token-probability runs), else None.
+    """
+
+    path: Path
+    name: str
+    meta: dict[str, Any]
+    items: tuple[Item, ...]
+    predicted: np.ndarray
+    rows: ScoredRows
+    failed: np.ndarray
+    label_mass: np.ndarray | None = field(default=None)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        """Ids of the scored items."""
+        return self.rows.item_ids
+
+    @property
+    def data_sha256(self) -> str | None:
+        """The data hash recorded in ``run.json``, if any."""
+        data = self.meta.get("data") or {}
+        return data.get("sha256") if isinstance(data, dict) else None
+
+    def human_entropy(self) -> np.ndarray:
+        """Normalised entropy of the human distribution per row."""
+        return normalised_entropy(human_matrix(self.items), np.array([it.n_options for it in self.items]))
+
+    def model_entropy(self) -> np.ndarray:
+        """Normalised entropy of the model distribution per row."""
+        return normalised_entropy(self.predicted, np.array([it.n_options for it in self.items]))
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    path = folder / "run.json"
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    return meta
+
+
+def load_run(
+    run_dir: str | os.PathLike[str],
+    *,
+    items: Sequence[Item] | None = None,
+    source: str | os.PathLike[str] | None = None,
+) -> RunData:
+    """Read, validate and score a run folder (or a bare predictions file).
+
+    Args:
+        run_dir: a run folder holding ``predictions.jsonl`` (and ``run.json``), or the file itself.
+        items: the FULL items of both splits (norms come from them); ``None`` loads them from
+            ``source`` (default ``$SIMBENCH_DATA``).
+        source: data source when ``items`` is None.
+
+    Raises:
+        FileNotFoundError: no predictions file.
+        simbench.metric.PredictionError: invalid predictions (every problem, naming the item).
+    """
+    from ..metric.predictions import read_predictions
+    from ..metric.validate import validate_predictions
+
+    path = Path(run_dir)
+    pred_path = path / "predictions.jsonl" if path.is_dir() else path
+    if not pred_path.exists():
+        raise FileNotFoundError(f"{pred_path}: no predictions file (expected a run folder)")
+    folder = pred_path.parent
+    meta = _read_meta(folder)
+    if items is None:
+        from ..data.load import load_items
+
+        items = load_items("both", source=source)
+    records = read_predictions(pred_path)
+    valid = validate_predictions(records, items, source=str(pred_path))
+    rows = replace(score_matrix(valid.items, valid.matrix, compute_norms(items)), failed=valid.failed)
+    model = meta.get("model") or {}
+    name = str(model.get("id") or folder.name) if isinstance(model, dict) else folder.name
+    mass = [r.get("label_mass") for r in records if r.get("label_mass") is not None]
+    logger.info("loaded %s: %d rows (%d failed)", pred_path, len(valid.items), int(valid.failed.sum()))
+    return RunData(path=folder, name=name, meta=meta, items=tuple(valid.items),
+                   predicted=valid.matrix, rows=rows, failed=np.asarray(valid.failed, dtype=bool),
+                   label_mass=np.array(mass, dtype=np.float64) if mass else None)
+
+
+def check_comparable(a: RunData, b: RunData) -> None:
+    """Raise :class:`RunMismatchError` unless ``a`` and ``b`` cover the same items of the same data."""
+    if a.data_sha256 and b.data_sha256 and a.data_sha256 != b.data_sha256:
+        raise RunMismatchError(f"{a.path} and {b.path} were run on different data (run.json data "
+                               f"sha256 {a.data_sha256[:12]}... vs {b.data_sha256[:12]}...)")
+    if a.item_ids != b.item_ids:
+        only_a = sorted(set(a.item_ids) - set(b.item_ids))
+        only_b = sorted(set(b.item_ids) - set(a.item_ids))
+        raise RunMismatchError(
+            f"{a.path} and {b.path} cover different items: {len(only_a)} only in the first "
+            f"(e.g. {only_a[:3]}), {len(only_b)} only in the second (e.g. {only_b[:3]})")
+
+
+def compare_runs(
+    a: RunData, b: RunData, *, n_resamples: int = 1000, seed: int = 0, level: float = 0.95,
+    n_bins: int = 10,
+) -> dict[str, Any]:
+    """Paired comparison (A - B) of two runs plus the alignment-simulation analysis.
+
+    Returns:
+        :func:`~simbench.stats.paired_comparison`'s dict with ``"run_a"``, ``"run_b"`` (names and
+        paths) and ``"alignment"`` (:func:`~simbench.stats.alignment_analysis`) added.
+    """
+    check_comparable(a, b)
+    out = paired_comparison(list(a.items), a.rows, b.rows, n_resamples=n_resamples, seed=seed,
+                            level=level)
+    out["alignment"] = alignment_analysis(a.human_entropy(), a.rows.score - b.rows.score,
+                                          n_bins=n_bins)
+    out["run_a"] = {"name": a.name, "path": str(a.path)}
+    out["run_b"] = {"name": b.name, "path": str(b.path)}
+    return out
