@@ -1,0 +1,139 @@
+"""One call for a whole evaluation: data, model, backend, run folder (what ``simbench run`` does).
+
+Examples
+--------
+>>> result = run_evaluation("uniform", out="runs/uniform", limit_per_study=2)  # doctest: +SKIP
+>>> result.scores["simbench_score"]  # doctest: +SKIP
+0.0
+>>> result = run_evaluation("smollm2", out="runs/smollm2", limit_per_study=3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..data.load import DataSource, load_items, resolve_source, select_items
+from ..data.registry import SPLITS, get_study
+from ..data.schema import Item
+from .distributed import DistContext, init_distributed
+from .folder import RunError, RunFolder
+from .provenance import check_compatible
+from .runner import RunResult, RunSettings, execute_run
+
+__all__ = ["run_evaluation", "select_run_items"]
+
+logger = logging.getLogger(__name__)
+# Keys known before the model is loaded: checked first, so a wrong --out fails in a second.
+_EARLY_KEYS = ("method", "backend", "protocol", "model.id", "data.sha256")
+
+
+def select_run_items(
+    source: DataSource, split: str = "both", studies: Sequence[str] | None = None,
+    limit_per_study: int | None = None, seed: int = 0,
+) -> tuple[list[Item], list[Item]]:
+    """Load both splits of ``source`` (the norms need full splits) and pick the run's items.
+
+    Returns:
+        ``(all_items, selected)``: every item of the source, and the seeded stratified sample of
+        the requested splits and studies (:func:`simbench.select_items`).
+
+    Raises:
+        RunError: for an unknown study or an empty selection.
+    """
+    all_items = load_items("both", source=source)
+    splits = SPLITS if split == "both" else (split,)
+    try:
+        keep = None if not studies else {get_study(s).slug for s in studies}
+    except KeyError as e:
+        raise RunError(f"--studies: {e.args[0]}") from None
+    chosen = [it for it in all_items if it.split in splits and (keep is None or it.study in keep)]
+    if not chosen:
+        raise RunError(f"no items for split {split!r} and studies {studies} in {source.description}")
+    return all_items, select_items(chosen, limit_per_study, seed=seed)
+
+
+def _settings(source: DataSource, data: Any, split: str, studies: Sequence[str] | None,
+              limit_per_study: int | None, seed: int, options: Mapping[str, Any]) -> RunSettings:
+    generation_keys = ("max_new_tokens", "temperature", "retries")
+    generation = {k: options[k] for k in generation_keys if options.get(k) is not None} or None
+    extra = {k: v for k, v in options.items()
+             if v is not None and k in ("base_url", "concurrency", "timeout", "batch_size",
+                                        "prefix_cache", "api_key_env")}
+    return RunSettings(
+        data_source=str(data) if data is not None else source.description,
+        data_files={s: str(p) for s, p in source.files.items()},
+        data_sha256=source.sha256(), splits=SPLITS if split == "both" else (split,),
+        studies=None if not studies else tuple(get_study(s).slug for s in studies),
+        limit_per_study=limit_per_study, seed=seed, generation=generation, extra=extra)
+
+
+def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: str,
+                 options: Mapping[str, Any], settings: RunSettings, dist: DistContext) -> None:
+    if not dist.is_main:
+        return
+    from ..extraction.factory import is_baseline
+
+    baseline = is_baseline(model)
+    new = {"method": "uniform" if baseline else method, "backend": "uniform" if baseline else backend,
+           "protocol": None if baseline else options.get("protocol", "default"),
+           "model": {"id": model}, "data": {"sha256": settings.data_sha256}}
+    check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
+
+
+def run_evaluation(
+    model: str, *, out: str | os.PathLike[str], method: str = "token_probs",
+    backend: str = "transformers", data: str | os.PathLike[str] | None = None, split: str = "both",
+    studies: Sequence[str] | None = None, limit_per_study: int | None = None, seed: int = 0,
+    dtype: str = "auto", device: str = "auto", device_map: str | None = None,
+    backend_options: Mapping[str, Any] | None = None, progress: bool = True,
+) -> RunResult:
+    """Evaluate ``model`` on SimBench into the run folder ``out`` (resuming it if present).
+
+    Args:
+        model: a Hub id, a local folder, ``"smollm2"``, ``"uniform"``; the served model's name with
+            ``backend="openai"``.
+        out: the run folder.
+        method, backend: see :mod:`simbench.extraction.factory`.
+        data: release file or folder (default ``$SIMBENCH_DATA``, then the Hub).
+        split, studies, limit_per_study, seed: which items (:func:`select_run_items`).
+        dtype, device, device_map: how to load a transformers model
+            (:func:`simbench.extraction.loading.load_model`).
+        backend_options: keyword arguments for the backend class (``protocol``, ``prompt_mode``,
+            ``batch_size``, ``max_new_tokens``, ``base_url``...; ``None`` values are ignored).
+        progress: show a progress bar.
+
+    Under ``torchrun`` each process takes a shard; only rank 0's result carries the scores.
+    """
+    from ..extraction.factory import create_backend, is_baseline
+
+    options = dict(backend_options or {})
+    options.setdefault("seed", seed)
+    local = backend == "transformers" and not is_baseline(model)
+    if local and not device_map:
+        from ..extraction.loading import resolve_device
+
+        device = resolve_device(device)
+    dist = init_distributed(device if local else "cpu")
+    if dist.world_size > 1 and device.startswith("cuda") and ":" not in device:
+        device = f"cuda:{dist.local_rank}"
+    source = resolve_source(data)
+    all_items, items = select_run_items(source, split, studies, limit_per_study, seed)
+    settings = _settings(source, data, split, studies, limit_per_study, seed, options)
+    _early_check(out, method, backend, model, options, settings, dist)
+    model_info, load_s = None, None
+    if local:
+        from ..extraction.loading import load_model
+
+        loaded = load_model(model, dtype=dtype, device=device, device_map=device_map)
+        model_info, load_s = loaded.provenance(), loaded.load_s
+        built = create_backend(method, backend, loaded, **options)
+    else:
+        built = create_backend(method, backend, model, **options)
+    try:
+        return execute_run(built, items, out, settings=settings, all_items=all_items,
+                           model_info=model_info, load_s=load_s, dist=dist, progress=progress)
+    finally:
+        built.close()

@@ -1,0 +1,115 @@
+"""``run.json``: what produced a run folder, and the check that refuses mixing two different runs.
+
+Examples
+--------
+>>> old = {"method": "token_probs", "model": {"id": "smollm2", "dtype": "float32"}}
+>>> new = {"method": "token_probs", "model": {"id": "gpt2", "dtype": "float32"}}
+>>> identity_differences(old, new)
+[('model.id', 'smollm2', 'gpt2')]
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from .._version import __version__
+
+__all__ = [
+    "IDENTITY_KEYS",
+    "RUN_SCHEMA_VERSION",
+    "check_compatible",
+    "identity_differences",
+    "library_versions",
+    "utc_now",
+]
+
+#: Version of the ``run.json`` layout (``docs/run-folder.md``).
+RUN_SCHEMA_VERSION = 1
+#: Dotted keys of ``run.json`` that must agree for a run to continue in an existing folder: a change
+#: in any of them changes the predictions. ``seed`` and ``generation`` only count for sampling
+#: methods (``verbalized``); for token probabilities the seed only picks the sample of items, and a
+#: folder may be extended with more items.
+IDENTITY_KEYS = (
+    "method", "backend", "protocol", "prompt_mode",
+    "model.id", "model.revision", "model.content_hash", "model.dtype",
+    "chat_template_hash", "label_token_ids", "data.sha256",
+)
+_SAMPLING_KEYS = ("seed", "generation")
+_PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "accelerate", "datasets",
+             "huggingface_hub", "httpx")
+
+
+def utc_now() -> str:
+    """The current UTC time as ``2026-11-27T08:00:00Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of simbench, Python and the libraries that shape results (``None``: not installed).
+
+    Read from package metadata, so nothing heavy is imported.
+    """
+    out: dict[str, str | None] = {"simbench": __version__, "python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _get(info: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = info
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def identity_differences(old: Mapping[str, Any], new: Mapping[str, Any],
+                         keys: tuple[str, ...] | None = None) -> list[tuple[str, Any, Any]]:
+    """The identity keys whose values differ, as ``(key, old, new)``.
+
+    A key whose top-level part is missing from ``new`` (not known yet, e.g. before the model is
+    loaded) is not compared.
+    """
+    if keys is None:
+        keys = IDENTITY_KEYS
+        if "verbalized" in (old.get("method"), new.get("method")):
+            keys = keys + _SAMPLING_KEYS
+    diffs = []
+    for key in keys:
+        if key.split(".")[0] not in new:
+            continue
+        a, b = _get(old, key), _get(new, key)
+        if a != b:
+            diffs.append((key, a, b))
+    return diffs
+
+
+def check_compatible(old: Mapping[str, Any] | None, new: Mapping[str, Any], folder: str,
+                     keys: tuple[str, ...] | None = None) -> None:
+    """Refuse to continue the run in ``folder`` (described by ``old``) with different settings.
+
+    ``keys`` limits the comparison (default: :data:`IDENTITY_KEYS`).
+
+    Raises:
+        RunFolderError: naming every differing key with both values.
+    """
+    from .folder import RunFolderError
+
+    if old is None:
+        return
+    if old.get("schema_version", RUN_SCHEMA_VERSION) != RUN_SCHEMA_VERSION:
+        raise RunFolderError(f"{folder}/run.json has schema_version {old.get('schema_version')}; "
+                             f"this simbench writes {RUN_SCHEMA_VERSION}: use a new --out folder")
+    diffs = identity_differences(old, new, keys)
+    if diffs:
+        listed = "; ".join(f"{k}: {a!r} in the folder, {b!r} now" for k, a, b in diffs)
+        raise RunFolderError(f"{folder} holds a different run ({listed}). Resume it with the same "
+                             "settings, or choose another --out folder")

@@ -1,0 +1,273 @@
+"""Run a backend over items into a run folder: resume, stream, shard, score.
+
+:func:`execute_run` is the engine room of ``simbench run``. In order:
+
+1. rank 0 checks that the folder holds no different run (:func:`~.provenance.check_compatible`),
+   merges part files left by a killed multi-process run, drops a partial last line and the failed
+   records about to be retried, and writes ``run.json``;
+2. every rank skips the items already ``ok`` in ``predictions.jsonl``, takes its shard of the rest
+   and streams predictions to disk as the backend yields them (with a tqdm bar on rank 0);
+3. rank 0 rewrites ``predictions.jsonl`` in item order, scores it with
+   :func:`simbench.metric.score_predictions` into ``scores.json``, and completes ``run.json``.
+
+Examples
+--------
+>>> from simbench import load_items, select_items  # doctest: +SKIP
+>>> from simbench.extraction.baselines import UniformBackend  # doctest: +SKIP
+>>> items = load_items("both")  # doctest: +SKIP
+>>> result = execute_run(UniformBackend(), select_items(items, 2), "runs/uniform",  # doctest: +SKIP
+...                      settings=RunSettings.for_items(items, source="data"), all_items=items)
+>>> round(result.scores["simbench_score"], 9)  # doctest: +SKIP
+0.0
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data.schema import Item
+from ..extraction.base import Backend, ExtractionError, Prediction
+from .distributed import DistContext
+from .folder import RunFolder, RunFolderError
+from .provenance import RUN_SCHEMA_VERSION, check_compatible, library_versions, utc_now
+
+__all__ = ["RunResult", "RunSettings", "execute_run"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the user asked for, beyond the backend: recorded in ``run.json``.
+
+    Attributes:
+        data_source: the data source as given or resolved (path or Hub id).
+        data_sha256: :meth:`simbench.DataSource.sha256` of the release files.
+        data_files: the file read for each split.
+        splits: the splits evaluated.
+        studies: the study slugs asked for (``None``: all).
+        limit_per_study: the stratified sample size per (split, study) (``None``: all items).
+        seed: the seed of the sample and of any sampling in the backend.
+        generation: generation settings of sampling methods (``None`` for token probabilities).
+        extra: further backend options to record (e.g. concurrency, base URL).
+    """
+
+    data_source: str
+    data_sha256: str
+    data_files: Mapping[str, str] = field(default_factory=dict)
+    splits: tuple[str, ...]
+    studies: tuple[str, ...] | None = None
+    limit_per_study: int | None = None
+    seed: int = 0
+    generation: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`execute_run` did.
+
+    Attributes:
+        folder: the run folder.
+        n_items: items asked for.
+        n_skipped: items already finished before this invocation.
+        n_computed: predictions computed by this invocation (this rank).
+        n_failed: failed predictions among them.
+        predict_s: seconds spent predicting.
+        scores: the ``scores.json`` content (rank 0; ``None`` elsewhere or with ``score=False``).
+        run_info: the final ``run.json`` content (rank 0; ``None`` elsewhere).
+    """
+
+    folder: Path
+    n_items: int
+    n_skipped: int
+    n_computed: int
+    n_failed: int
+    predict_s: float
+    scores: dict[str, Any] | None
+    run_info: dict[str, Any] | None
+
+
+def _run_info(backend: Backend, items: Sequence[Item], settings: RunSettings,
+              model_info: Mapping[str, Any] | None, dist: DistContext) -> dict[str, Any]:
+    prov = dict(backend.provenance())
+    model = {**(prov.pop("model", None) or {}), **(model_info or {})}
+    info: dict[str, Any] = {
+        "schema_version": RUN_SCHEMA_VERSION,
+        "simbench_version": library_versions()["simbench"],
+        "created_at": utc_now(),
+        "finished_at": None,
+        "status": "running",
+        "method": prov.pop("method", backend.method),
+        "backend": prov.pop("backend", backend.name),
+        "protocol": prov.pop("protocol", None),
+        "prompt_mode": prov.pop("prompt_mode", None),
+        "model": model,
+        "chat_template_hash": prov.pop("chat_template_hash", None),
+        "label_token_ids": prov.pop("label_token_ids", None),
+        "data": {"source": settings.data_source, "files": dict(settings.data_files),
+                 "sha256": settings.data_sha256,
+                 "splits": list(settings.splits),
+                 "studies": None if settings.studies is None else list(settings.studies),
+                 "limit_per_study": settings.limit_per_study, "n_items": len(items)},
+        "seed": settings.seed,
+        "generation": None if settings.generation is None else dict(settings.generation),
+        "versions": library_versions(),
+        "device": prov.pop("device", None),
+        "world_size": dist.world_size,
+    }
+    info["backend_details"] = {**prov, **dict(settings.extra)}
+    return info
+
+
+def _prepare(folder: RunFolder, info: dict[str, Any], items: Sequence[Item]) -> int:
+    """Rank 0: refuse a different run, clean the predictions file, write ``run.json``.
+
+    Returns the number of items already finished.
+    """
+    folder.create()
+    old = folder.read_run_info()
+    check_compatible(old, info, str(folder.path))
+    if old is None and folder.predictions_path.exists():
+        raise RunFolderError(f"{folder.path} holds a predictions.jsonl but no run.json: refusing to "
+                             "mix runs; choose another --out folder")
+    wanted = {it.item_id for it in items}
+    records = folder.consolidate(retry=wanted)
+    if old is not None:
+        info["created_at"] = old.get("created_at", info["created_at"])
+        info["history"] = list(old.get("history", []))
+    folder.write_run_info(info)
+    return sum(1 for iid, rec in records.items() if iid in wanted and _is_ok(rec))
+
+
+def _is_ok(record: Mapping[str, Any] | None) -> bool:
+    return record is not None and record.get("status", "ok") == "ok"
+
+
+def _check_prediction(pred: Prediction, expected: Mapping[str, Item], seen: set[str]) -> None:
+    item = expected.get(pred.item_id)
+    if item is None:
+        raise ExtractionError(f"backend returned item {pred.item_id}, which it was not asked for")
+    if pred.item_id in seen:
+        raise ExtractionError(f"backend returned item {pred.item_id} twice")
+    if pred.distribution is not None and tuple(pred.distribution) != item.option_labels:
+        raise ExtractionError(f"backend returned labels {list(pred.distribution)} for item "
+                              f"{pred.item_id}, expected {list(item.option_labels)}")
+    seen.add(pred.item_id)
+
+
+def _stream(backend: Backend, shard: Sequence[Item], folder: RunFolder, dist: DistContext,
+            progress: bool) -> tuple[int, int]:
+    """Predict ``shard`` and append each prediction to this rank's file; return (done, failed)."""
+    from tqdm.auto import tqdm
+
+    expected = {it.item_id: it for it in shard}
+    seen: set[str] = set()
+    failed = 0
+    bar = tqdm(total=len(shard), unit="item", desc="simbench run", dynamic_ncols=True,
+               disable=not (progress and dist.is_main and shard), smoothing=0.1)
+    rank = None if dist.world_size == 1 else dist.rank
+    with folder.writer(rank) as writer, bar:
+        for pred in backend.predict(shard, progress=False):
+            _check_prediction(pred, expected, seen)
+            writer.write(pred)
+            failed += pred.status != "ok"
+            bar.update(1)
+            if failed:
+                bar.set_postfix(failed=failed, refresh=False)
+    if len(seen) != len(shard):
+        missing = [iid for iid in expected if iid not in seen][:5]
+        raise ExtractionError(f"backend returned {len(seen)} of {len(shard)} predictions "
+                              f"(missing e.g. {missing})")
+    return len(seen), failed
+
+
+def execute_run(backend: Backend, items: Sequence[Item], out: str | os.PathLike[str], *,
+                settings: RunSettings, all_items: Sequence[Item] | None = None,
+                model_info: Mapping[str, Any] | None = None, load_s: float | None = None,
+                dist: DistContext | None = None, progress: bool = True, score: bool = True,
+                ) -> RunResult:
+    """Predict every item not yet finished in ``out`` and write the run folder.
+
+    Args:
+        backend: a ready backend (model loaded).
+        items: the items of this run (any order; recorded in canonical item order).
+        out: the run folder (created if needed).
+        settings: data and sampling settings for ``run.json``.
+        all_items: the full splits, for the study norms of ``scores.json`` (``None``: ``items``
+            must then be full splits themselves).
+        model_info: overrides for ``run.json``'s ``model`` block (id, revision, content hash...).
+        load_s: seconds spent loading the model, for ``run.json``.
+        dist: the multi-process context (default: a single process).
+        progress: show a progress bar (rank 0).
+        score: write ``scores.json``.
+
+    Raises:
+        RunFolderError: the folder holds a different run or a damaged file.
+        ExtractionError: the backend misbehaved (wrong items or labels).
+    """
+    dist = dist or DistContext.single()
+    folder = RunFolder(out)
+    started = utc_now()
+    info = _run_info(backend, items, settings, model_info, dist)
+    n_skipped: Any = None
+    if dist.is_main:
+        try:
+            n_skipped = _prepare(folder, info, items)
+        except (RunFolderError, ExtractionError) as e:
+            dist.broadcast(e)
+            raise
+    n_skipped = dist.broadcast(n_skipped)
+    if isinstance(n_skipped, Exception):
+        raise n_skipped
+    done = folder.read_predictions()
+    remaining = [it for it in items if not _is_ok(done.get(it.item_id))]
+    shard = dist.shard(remaining)
+    logger.info("rank %d: %d items, %d finished before, %d to do here", dist.rank, len(items),
+                n_skipped, len(shard))
+    t0 = time.perf_counter()
+    n_done, n_failed = _stream(backend, shard, folder, dist, progress)
+    predict_s = time.perf_counter() - t0
+    dist.barrier()  # every part file is complete before rank 0 merges them
+    if not dist.is_main:
+        return RunResult(folder.path, len(items), n_skipped, n_done, n_failed, predict_s, None, None)
+    return _finish(folder, info, items, all_items, started, n_skipped, n_done, predict_s, load_s,
+                   len(remaining), score)
+
+
+def _finish(folder: RunFolder, info: dict[str, Any], items: Sequence[Item],
+            all_items: Sequence[Item] | None, started: str, n_skipped: int, n_done: int,
+            predict_s: float, load_s: float | None, n_remaining: int, score: bool) -> RunResult:
+    """Rank 0: merge and order predictions, score them, complete ``run.json``."""
+    records = folder.consolidate(ordered=True)
+    missing = [it.item_id for it in items if it.item_id not in records]
+    if missing:
+        raise RunFolderError(f"{folder.path}: {len(missing)} items have no prediction after the run "
+                             f"(e.g. {missing[:5]})")
+    n_failed = sum(1 for it in items if not _is_ok(records[it.item_id]))
+    scores = None
+    if score:
+        from ..metric import score_predictions
+
+        scores = score_predictions(folder.predictions_path, items=all_items or items)
+        folder.write_scores(scores)
+    finished = utc_now()
+    info["finished_at"] = finished
+    info["status"] = "complete"
+    info["data"]["n_predictions"] = len(records)
+    # This invocation's throughput, over all ranks (n_remaining items in predict_s of rank 0).
+    info["timings"] = {"load_s": None if load_s is None else round(load_s, 3),
+                       "predict_s": round(predict_s, 3),
+                       "items_per_s": round(n_remaining / predict_s, 3) if predict_s > 0 else None}
+    info.setdefault("history", []).append({
+        "started_at": started, "finished_at": finished, "world_size": info["world_size"],
+        "n_skipped": n_skipped, "n_computed": n_remaining, "n_failed": n_failed,
+        "predict_s": round(predict_s, 3)})
+    folder.write_run_info(info)
+    return RunResult(folder.path, len(items), n_skipped, n_done, n_failed, predict_s, scores, info)
