@@ -46,7 +46,7 @@ BACKENDS: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("verbalized", "openai"): ("simbench.extraction.openai_backend", "OpenAIBackend", False),
 }
 #: Options passed only to classes that accept them, never an error.
-SOFT_OPTIONS = frozenset({"seed", "method", "model_id", "model_info"})
+SOFT_OPTIONS = frozenset({"seed", "method", "model_id", "revision", "content_hash"})
 
 
 def is_baseline(model: Any) -> bool:
@@ -117,5 +117,7 @@ def create_backend(method: str, backend: str, model: Any, **options: Any) -> Bac
             raise ExtractionError(f"{where} needs a loaded model (simbench.extraction.loading."
                                   f"load_model), got {type(model).__name__}")
         opts.setdefault("model_id", model.model_id)
+        opts.setdefault("revision", model.revision)
+        opts.setdefault("content_hash", model.content_hash)
         return cls(model.model, model.tokenizer, **_accepted(cls, opts, where))
     return cls(model=str(model), **_accepted(cls, opts, where))

@@ -49,24 +49,24 @@ class RunSettings:
     Attributes:
         data_source: the data source as given or resolved (path or Hub id).
         data_sha256: :meth:`simbench.DataSource.sha256` of the release files.
-        data_files: the file read for each split.
         splits: the splits evaluated.
         studies: the study slugs asked for (``None``: all).
         limit_per_study: the stratified sample size per (split, study) (``None``: all items).
         seed: the seed of the sample and of any sampling in the backend.
         generation: generation settings of sampling methods (``None`` for token probabilities).
         extra: further backend options to record (e.g. concurrency, base URL).
+        data_files: the file read for each split.
     """
 
     data_source: str
     data_sha256: str
-    data_files: Mapping[str, str] = field(default_factory=dict)
     splits: tuple[str, ...]
     studies: tuple[str, ...] | None = None
     limit_per_study: int | None = None
     seed: int = 0
     generation: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    data_files: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
