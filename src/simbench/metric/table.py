@@ -30,20 +30,21 @@ def format_score_table(result: Mapping[str, Any]) -> str:
     line per study and split, and the failure summary when there is one.
     """
     splits: Mapping[str, Mapping[str, Any]] = result["splits"]
+    f2 = _two_decimals
     totals: Mapping[str, int] = result.get("n_items_total", {})
     names = " + ".join(splits) or "none"
     how = "mean of the split scores" if len(splits) > 1 else f"split {names}"
-    lines = [f"SimBench score: {result['simbench_score']:.2f}  ({how}; norms: "
+    lines = [f"SimBench score: {f2(result['simbench_score'])}  ({how}; norms: "
              f"{result.get('norms', 'full-split')})", ""]
     lines.append(f"{'split':10s} {'score':>7s} {'n':>6s} {'of total':>9s} {'mean TV':>8s}")
     for split, s in splits.items():
         total = totals.get(split)
-        lines.append(f"{split:10s} {s['score']:7.2f} {s['n']:6d} "
+        lines.append(f"{split:10s} {f2(s['score']):>7s} {s['n']:6d} "
                      f"{'' if total is None else total:>9} {s['mean_tv']:8.4f}")
     lines += ["", f"{'split':8s} {'study':24s} {'score':>7s} {'n':>6s} {'mean TV':>8s} {'norm':>7s}"]
     for split, s in splits.items():
         for study, st in s["per_study"].items():
-            lines.append(f"{split:8s} {study:24s} {st['score']:7.2f} {st['n']:6d} "
+            lines.append(f"{split:8s} {study:24s} {f2(st['score']):>7s} {st['n']:6d} "
                          f"{st['mean_tv']:8.4f} {st['norm']:7.4f}")
     fail = result.get("failures")
     if fail and (fail.get("n_failed") or fail.get("n_renormalised")):
@@ -52,3 +53,8 @@ def format_score_table(result: Mapping[str, Any]) -> str:
         lines += ["", f"failed rows: {fail['n_failed']} ({what}); renormalised rows: "
                       f"{fail['n_renormalised']}; coverage: {cov}"]
     return "\n".join(lines)
+
+
+def _two_decimals(x: float) -> str:
+    """``x`` with two decimals, never ``-0.00``."""
+    return f"{round(x, 2) + 0.0:.2f}"
