@@ -96,7 +96,7 @@ def count_answers(path: Path, codes: Sequence[str], max_age: int = MAX_AGE
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise RawDataError(f"{path}: row {row + 1}: column {col!r}: invalid value "
-                               f"{frame[col].iloc[row]!r}")
+                               f"{str(frame[col].iloc[row])!r}")
     keep = frame["age"].to_numpy() <= max_age
     frame = frame[keep]
     sizes = frame["country"].value_counts()  # most respondents first

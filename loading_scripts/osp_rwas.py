@@ -68,7 +68,7 @@ def count_answers(path: Path, validity_check: bool = True) -> tuple[np.ndarray, 
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise RawDataError(f"{path}: row {row + 1}: column {col!r}: invalid value "
-                               f"{frame[col].iloc[row]!r} (expected 0..{top})")
+                               f"{str(frame[col].iloc[row])!r} (expected 0..{top})")
     if validity_check:
         frame = frame[(frame[list(FAKE_WORDS)] == 0).all(axis=1)]
     answers = frame[items].to_numpy(dtype=np.int64)
