@@ -1,0 +1,316 @@
+"""Token-probability extraction with a loaded transformers causal LM.
+
+For each item: render the prompt (:mod:`simbench.prompts`), read the next-token distribution at the
+last position (float32 softmax over the full vocabulary) and take each label's probability
+(:mod:`simbench.extraction.labels`). Distinct prompts are computed once, sorted by length and
+batched with left padding and ``position_ids`` from the attention mask, with ``logits_to_keep=1``;
+shared prefixes are computed once and their KV caches reused (:mod:`.prefix_cache`).
+
+Examples
+--------
+>>> from transformers import AutoModelForCausalLM, AutoTokenizer  # doctest: +SKIP
+>>> backend = TransformersLogprobBackend(AutoModelForCausalLM.from_pretrained(path),
+...                                      AutoTokenizer.from_pretrained(path))  # doctest: +SKIP
+>>> for prediction in backend.predict(items):  # doctest: +SKIP
+...     print(prediction.item_id, prediction.distribution, prediction.label_mass)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+import string
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..prompts import PromptRenderer, chat_template_hash
+from .base import Backend, ExtractionError, Prediction, prompt_hash
+from .batching import BatchSizer, Request, left_pad, positions
+from .labels import InContextLabels, release_label_ids
+from .prefix_cache import extract_kv, padded_prefix_cache, plan_prefixes, supports_prefix_cache
+
+if TYPE_CHECKING:
+    from ..data.schema import Item
+
+__all__ = ["TransformersLogprobBackend"]
+
+logger = logging.getLogger(__name__)
+_AUTO_BATCH = {"cpu": 16, "other": 64}
+_TOKENIZE_CHUNK = 512
+
+
+class TransformersLogprobBackend(Backend):
+    """Label probabilities from a transformers causal LM (the paper's token-probability method).
+
+    Args:
+        model: a loaded causal LM (any dtype; may be dispatched with ``device_map="auto"``).
+        tokenizer: its tokenizer.
+        protocol: ``"default"`` or ``"release"`` (see :mod:`simbench.prompts.render`).
+        prompt_mode: ``"auto"`` (chat when the tokenizer has a chat template), ``"chat"``, ``"base"``.
+        batch_size: rows per forward pass, or ``"auto"`` (start at 16 on CPU, 64 on accelerators,
+            halve on out-of-memory).
+        prefix_cache: reuse the KV cache of prefixes shared by several prompts.
+        min_prefix_tokens: shortest shared prefix worth caching.
+        model_id, revision, content_hash: provenance of the model, as the loader knows it.
+    """
+
+    method = "token_probs"
+    name = "transformers"
+
+    def __init__(self, model: Any, tokenizer: Any, *, protocol: str = "default",
+                 prompt_mode: str = "auto", batch_size: int | str = "auto",
+                 prefix_cache: bool = True, min_prefix_tokens: int = 16,
+                 model_id: str | None = None, revision: str | None = None,
+                 content_hash: str | None = None) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.renderer = PromptRenderer.create(tokenizer, prompt_mode=prompt_mode, protocol=protocol)
+        self.device = model.get_input_embeddings().weight.device
+        self._sizer = _make_sizer(batch_size, self.device.type)
+        self.prefix_cache = bool(prefix_cache) and supports_prefix_cache(model)
+        if prefix_cache and not self.prefix_cache:
+            logger.warning("prefix cache disabled: the model uses sliding-window attention")
+        self.min_prefix_tokens = min_prefix_tokens
+        self.model_id = model_id or getattr(model.config, "_name_or_path", None) or None
+        self.revision, self.content_hash = revision, content_hash
+        self._labels = InContextLabels(tokenizer, add_special_tokens=self.renderer.add_special_tokens)
+        self._pad_id = _pad_id(tokenizer)
+        params = inspect.signature(model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        self._keep_kw = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
+        self._max_len = _max_positions(model.config)
+
+    @property
+    def protocol(self) -> str:
+        """``"default"`` or ``"release"``."""
+        return self.renderer.protocol
+
+    @property
+    def prompt_mode(self) -> str:
+        """``"chat"`` or ``"base"`` (resolved)."""
+        return self.renderer.mode
+
+    @property
+    def batch_size(self) -> int:
+        """The current batch size (after any out-of-memory back-off)."""
+        return self._sizer.size
+
+    def prompt_text(self, item: Item) -> str:
+        """The exact prompt text for ``item``."""
+        return self.renderer.text(item)
+
+    def label_token_ids(self) -> dict[str, Any]:
+        """label -> token id (default protocol) or id list (release protocol), for labels A-O."""
+        labels = tuple(string.ascii_uppercase[:15])
+        if self.protocol == "release":
+            return {lab: list(release_label_ids(self.tokenizer, lab)) for lab in labels}
+        text = self.prompt_text(_probe_item(labels))
+        return dict(zip(labels, self._labels.ids(text, self.renderer.token_ids(text), labels,
+                                                 item_id="(probe)")))
+
+    def provenance(self) -> dict[str, Any]:
+        """Provenance for ``run.json`` (see ``docs/run-folder.md``)."""
+        dtype = str(getattr(self.model, "dtype", "")).removeprefix("torch.") or None
+        return {
+            "method": self.method,
+            "backend": self.name,
+            "protocol": self.protocol,
+            "prompt_mode": self.prompt_mode,
+            "model": {"id": self.model_id, "revision": self.revision,
+                      "content_hash": self.content_hash, "dtype": dtype,
+                      "type": "chat" if self.prompt_mode == "chat" else "base"},
+            "chat_template_hash": chat_template_hash(self.tokenizer),
+            "label_token_ids": self.label_token_ids(),
+            "device": str(self.device),
+            "batch_size": self.batch_size,
+            "prefix_cache": self.prefix_cache,
+        }
+
+    def predict(self, items: Sequence[Item], *, progress: bool = True) -> Iterator[Prediction]:
+        """Yield one :class:`Prediction` per item, batch by batch, as soon as each is final."""
+        from tqdm.auto import tqdm
+
+        requests = self._requests(items)
+        with tqdm(total=len(items), unit="item", disable=not progress,
+                  desc="token probabilities") as bar:
+            for request, label_logp in self._score(requests):
+                for item_id in request.item_ids:
+                    yield _prediction(item_id, request, label_logp)
+                bar.update(len(request.item_ids))
+
+    # ----------------------------------------------------------------------------- preparation
+    def _requests(self, items: Sequence[Item]) -> list[Request]:
+        """Render, tokenize and deduplicate the prompts; resolve the label tokens."""
+        texts = [self.prompt_text(item) for item in items]
+        by_ids: dict[tuple[int, ...], Request] = {}
+        for start in range(0, len(items), _TOKENIZE_CHUNK):
+            chunk = texts[start:start + _TOKENIZE_CHUNK]
+            encoded = self.tokenizer(chunk, add_special_tokens=self.renderer.add_special_tokens)
+            for item, text, ids in zip(items[start:], chunk, encoded["input_ids"]):
+                key = tuple(int(i) for i in ids)
+                if self._max_len is not None and len(key) > self._max_len:
+                    raise ExtractionError(f"item {item.item_id}: the prompt has {len(key)} tokens, "
+                                          f"more than the model's {self._max_len} positions")
+                if key not in by_ids:
+                    by_ids[key] = Request(key, self._label_ids(item, text, key),
+                                          item.option_labels, prompt_hash(text))
+                by_ids[key].item_ids.append(item.item_id)
+        requests = list(by_ids.values())
+        logger.info("%d items, %d distinct prompts, %d tokens", len(items), len(requests),
+                    sum(len(r.ids) for r in requests))
+        return requests
+
+    def _label_ids(self, item: Item, text: str, ids: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+        if self.protocol == "release":
+            return tuple(release_label_ids(self.tokenizer, lab) for lab in item.option_labels)
+        found = self._labels.ids(text, ids, item.option_labels, item_id=item.item_id)
+        return tuple((i,) for i in found)
+
+    # ----------------------------------------------------------------------------- scoring
+    def _score(self, requests: list[Request]) -> Iterator[tuple[Request, list[float]]]:
+        """Yield ``(request, per-label log-probabilities)`` for every request."""
+        if self.prefix_cache and len(requests) > 1:
+            plan = plan_prefixes([r.ids for r in requests], min_prefix=self.min_prefix_tokens)
+            for request, length, group in zip(requests, plan.prefix_len, plan.group):
+                request.prefix_len, request.group = length, group
+            logger.info("prefix cache: %d shared prefixes save %d tokens", len(plan.groups),
+                        plan.saved_tokens)
+        for chunk in self._chunks(requests):
+            kv = self._prefix_kv(chunk)
+            ordered = sorted(chunk, key=lambda r: (len(r.suffix), r.prefix_len), reverse=True)
+            forward = functools.partial(self._forward, kv=kv)
+            for batch, logps in self._sizer.run(ordered, forward):
+                yield from zip(batch, logps)
+
+    def _chunks(self, requests: list[Request]) -> Iterator[list[Request]]:
+        """Groups of requests whose prefix caches are held in memory together (longest first)."""
+        units: dict[int, list[Request]] = {}
+        for i, request in enumerate(requests):
+            units.setdefault(request.group if request.group >= 0 else -1 - i, []).append(request)
+        ordered = sorted(units.values(), key=lambda u: max(len(r.ids) for r in u), reverse=True)
+        limit = max(64, 8 * self._sizer.size)
+        chunk: list[Request] = []
+        for unit in ordered:
+            chunk.extend(unit)
+            if len(chunk) >= limit:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _prefix_kv(self, chunk: list[Request]) -> dict[int, list[tuple[Any, Any]]]:
+        """Compute each shared prefix of ``chunk`` once; per group, its per-layer keys/values."""
+        firsts = {r.group: r for r in chunk if r.group >= 0}
+        todo = sorted(firsts.values(), key=lambda r: r.prefix_len, reverse=True)
+        out: dict[int, list[tuple[Any, Any]]] = {}
+        for batch, caches in self._sizer.run(todo, self._prefix_forward):
+            out.update(zip((r.group for r in batch), caches))
+        return out
+
+    def _prefix_forward(self, rows: Sequence[Request]) -> list[list[tuple[Any, Any]]]:
+        import torch
+
+        ids, mask = left_pad([r.ids[:r.prefix_len] for r in rows], pad_id=self._pad_id,
+                             device=self.device)
+        with torch.inference_mode():
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions(mask),
+                             use_cache=True, **self._keep_kwargs())
+        layers = extract_kv(getattr(out, "cache", None) or out.past_key_values)
+        width = ids.shape[1]
+        return [[(k[i:i + 1, :, width - r.prefix_len:], v[i:i + 1, :, width - r.prefix_len:])
+                 for k, v in layers] for i, r in enumerate(rows)]
+
+    def _forward(self, rows: Sequence[Request], kv: dict[int, list[tuple[Any, Any]]]) -> list[list[float]]:
+        """One batch: per row, the log-probability of each label (float32 full softmax)."""
+        import torch
+
+        ids, mask = left_pad([r.suffix for r in rows], pad_id=self._pad_id, device=self.device)
+        kwargs = self._keep_kwargs()
+        if any(r.group >= 0 for r in rows):
+            cache, prefix_mask = padded_prefix_cache([kv[r.group] if r.group >= 0 else None
+                                                      for r in rows])
+            offsets = torch.tensor([r.prefix_len for r in rows], dtype=torch.long)
+            pos = positions(mask, offsets)
+            mask = torch.cat([prefix_mask.to(self.device), mask], dim=1)
+            kwargs.update({self._cache_kw: cache, "use_cache": True})
+        else:
+            pos = positions(mask)
+            kwargs["use_cache"] = False
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
+                                **kwargs).logits[:, -1, :]
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            flat = [i for r in rows for ids_ in r.label_ids for i in ids_]
+            rows_idx = [n for n, r in enumerate(rows) for ids_ in r.label_ids for _ in ids_]
+            picked = logp[torch.tensor(rows_idx), torch.tensor(flat)].cpu().tolist()
+        return _group_label_logps(rows, picked)
+
+    def _keep_kwargs(self) -> dict[str, Any]:
+        return {self._keep_kw: 1} if self._keep_kw else {}
+
+
+def _group_label_logps(rows: Sequence[Request], picked: list[float]) -> list[list[float]]:
+    """Fold the flat per-id log-probabilities into per-label values (log-sum-exp over a label's ids)."""
+    out, pos = [], 0
+    for request in rows:
+        per_label = []
+        for ids_ in request.label_ids:
+            vals = picked[pos:pos + len(ids_)]
+            pos += len(ids_)
+            per_label.append(_logsumexp(vals))
+        out.append(per_label)
+    return out
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    if top == -math.inf or math.isnan(top):
+        return top
+    return top + math.log(math.fsum(math.exp(v - top) for v in values))
+
+
+def _prediction(item_id: str, request: Request, label_logp: list[float]) -> Prediction:
+    """Renormalise the labels' log-probabilities into a :class:`Prediction`."""
+    total = _logsumexp(label_logp)
+    if not math.isfinite(total):
+        return Prediction.failed(item_id, prompt_hash=request.prompt_hash,
+                                 error=f"label log-probabilities are not finite: {label_logp}")
+    dist = {lab: math.exp(lp - total) for lab, lp in zip(request.labels, label_logp)}
+    return Prediction(item_id, dist, math.exp(total), request.prompt_hash)
+
+
+def _make_sizer(batch_size: int | str, device_type: str) -> BatchSizer:
+    if batch_size == "auto":
+        return BatchSizer(_AUTO_BATCH["cpu" if device_type == "cpu" else "other"], auto=True)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be 'auto' or a positive integer, got {batch_size!r}")
+    return BatchSizer(batch_size, auto=False)
+
+
+def _pad_id(tokenizer: Any) -> int:
+    for attr in ("pad_token_id", "eos_token_id", "unk_token_id"):
+        value = getattr(tokenizer, attr, None)
+        if isinstance(value, int):
+            return value
+    return 0  # any id works: padded positions are masked out
+
+
+def _max_positions(config: Any) -> int | None:
+    for attr in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def _probe_item(labels: tuple[str, ...]) -> Item:
+    """A synthetic item, only to read the label tokens after the standard prompt ending."""
+    from ..data.schema import Item
+
+    options = "".join(f"\n({lab}): option" for lab in labels)
+    return Item(item_id="pop/0", split="pop", row_index=0, dataset_name="probe", study="probe",
+                persona="probe", question="probe?\n\nOptions:" + options, option_labels=labels,
+                option_texts=("option",) * len(labels), human_dist=(1 / len(labels),) * len(labels),
+                human_percent=(100 / len(labels),) * len(labels), group_size=-1)
