@@ -1,0 +1,105 @@
+"""High-level entry points: prepare a submission, build the leaderboard files.
+
+Examples
+--------
+>>> plan, results = prepare_submission("runs/smollm2", leaderboard_repo="me/simbench-leaderboard",
+...                                    model_repo=None)  # doctest: +SKIP
+>>> plan.leaderboard.files[0][0]  # doctest: +SKIP
+'submissions/smollm2/2026-11-27T08-00-00Z.json'
+>>> build_leaderboard("submissions", "site")  # doctest: +SKIP
+{'csv': PosixPath('site/leaderboard.csv'), 'markdown': ..., 'html': ...}
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..data.load import HUB_REPO_ID
+from ..data.schema import Item
+from .board import published_rows, rank_rows, submission_rows, to_csv, to_markdown
+from .hub import SubmissionPlan, default_model_repo, plan_submission
+from .page import render_page
+from .results import recompute_results
+from .submission import read_submission, validate_submission
+
+__all__ = ["build_leaderboard", "prepare_submission"]
+
+logger = logging.getLogger(__name__)
+
+_AUTO = "auto"
+
+
+def _items(items: Sequence[Item] | None, source: str | os.PathLike[str] | None) -> list[Item]:
+    if items is not None:
+        return list(items)
+    from ..data.load import load_items
+
+    return load_items("both", source=source)
+
+
+def prepare_submission(
+    path: str | os.PathLike[str],
+    *,
+    leaderboard_repo: str,
+    model_repo: str | None = _AUTO,
+    dataset_id: str = HUB_REPO_ID,
+    items: Sequence[Item] | None = None,
+    source: str | os.PathLike[str] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    submitted_at: str | None = None,
+) -> tuple[SubmissionPlan, dict[str, Any]]:
+    """Validate a run folder or bundled file, re-score it and plan the two pull requests.
+
+    Args:
+        path: run folder (``run.json`` + ``predictions.jsonl``) or bundled submission file.
+        leaderboard_repo: the leaderboard dataset repository id.
+        model_repo: the model repository for ``.eval_results/simbench.yaml``; ``"auto"`` uses the
+            run's model id when it is a Hub id, ``None`` skips the model pull request.
+        dataset_id: the benchmark dataset id written into the evaluation results.
+        items: the full benchmark items (``None``: loaded from ``source`` / ``$SIMBENCH_DATA``).
+        n_resamples, seed: bootstrap settings.
+        submitted_at: the time stamp of the entry (default: now, UTC).
+
+    Raises:
+        SubmissionError: listing every problem of an invalid submission.
+    """
+    all_items = _items(items, source)
+    sub = validate_submission(read_submission(path), all_items)
+    results = recompute_results(sub, all_items, n_resamples=n_resamples, seed=seed)
+    repo = default_model_repo(sub.run.model.id) if model_repo == _AUTO else model_repo
+    plan = plan_submission(sub, results, leaderboard_repo=leaderboard_repo, model_repo=repo,
+                           dataset_id=dataset_id, submitted_at=submitted_at)
+    return plan, results
+
+
+def build_leaderboard(
+    submissions: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    items: Sequence[Item] | None = None,
+    source: str | os.PathLike[str] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Path]:
+    """Write ``leaderboard.csv``, ``leaderboard.md`` and ``index.html`` into ``out``.
+
+    Every submission under ``submissions`` is validated and re-scored; the published results are
+    added. Returns the written paths by kind.
+    """
+    all_items = _items(items, source)
+    rows = rank_rows(published_rows()
+                     + submission_rows(submissions, all_items, n_resamples=n_resamples, seed=seed))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": folder / "leaderboard.csv", "markdown": folder / "leaderboard.md",
+             "html": folder / "index.html"}
+    paths["csv"].write_text(to_csv(rows), encoding="utf-8")
+    paths["markdown"].write_text(to_markdown(rows), encoding="utf-8")
+    paths["html"].write_text(render_page(rows), encoding="utf-8")
+    logger.info("wrote the leaderboard (%d rows) to %s", len(rows), folder)
+    return paths

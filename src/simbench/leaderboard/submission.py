@@ -1,0 +1,260 @@
+"""Read a submission (run folder or bundled file) and validate it strictly, listing every problem.
+
+Checks, each problem naming the item id or the field:
+
+1. ``run.json`` against :class:`~simbench.leaderboard.schema.RunInfo` (unknown fields refused;
+   provenance present: model id and revision or content hash, method, protocol, package version,
+   data hash and splits);
+2. every prediction row against :class:`~simbench.leaderboard.schema.PredictionRow`;
+3. every distribution against its item (the metric's own validation,
+   :func:`simbench.metric.validate_predictions`: unknown or duplicate ids, labels,
+   negative/NaN values, sums);
+4. coverage: every item of each submitted split present exactly once, and no item of another split.
+
+Examples
+--------
+>>> from simbench.leaderboard import read_submission, validate_submission  # doctest: +SKIP
+>>> sub = validate_submission(read_submission("runs/smollm2"), items)  # doctest: +SKIP
+>>> sub.matrix.shape  # doctest: +SKIP
+(13510, 15)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..data.schema import Item
+from .schema import PredictionRow, RunInfo, Submission
+
+__all__ = [
+    "RawSubmission",
+    "SubmissionError",
+    "ValidatedSubmission",
+    "read_submission",
+    "validate_submission",
+]
+
+logger = logging.getLogger(__name__)
+
+#: How many problems the error message shows (all are kept in ``SubmissionError.problems``).
+MAX_PROBLEMS_SHOWN = 60
+
+
+class SubmissionError(ValueError):
+    """A submission was rejected. ``problems`` lists every problem found, each naming its item/field."""
+
+    def __init__(self, problems: Sequence[str], origin: str) -> None:
+        self.problems = list(problems)
+        self.origin = origin
+        n = len(self.problems)
+        lines = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
+        super().__init__(f"submission {origin} rejected: {n} problem{'s' if n != 1 else ''}:\n"
+                         + "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class RawSubmission:
+    """A submission as read from disk, before validation.
+
+    Attributes:
+        origin: the path it was read from.
+        run: the parsed ``run.json`` object (``None`` when unreadable).
+        rows: ``(where, row)`` pairs, ``where`` naming the line or position of each row.
+        problems: problems found while reading (unreadable JSON, missing files).
+    """
+
+    origin: str
+    run: Any
+    rows: tuple[tuple[str, Any], ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValidatedSubmission:
+    """A submission that passed every check.
+
+    Attributes:
+        run: the validated provenance.
+        rows: the prediction rows in item order.
+        items: the full items of the submitted splits, in release order.
+        matrix: ``(n, 15)`` predicted distributions aligned with ``items`` (failed rows uniform).
+        failed: ``(n,)`` bool, True where the row had ``status: failed``.
+    """
+
+    run: RunInfo
+    rows: tuple[PredictionRow, ...]
+    items: tuple[Item, ...]
+    matrix: np.ndarray
+    failed: np.ndarray
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The submitted splits in canonical order."""
+        return tuple(s for s in ("pop", "grouped") if s in self.run.data.splits)
+
+
+def read_submission(path: str | os.PathLike[str]) -> RawSubmission:
+    """Read a run folder (``run.json`` + ``predictions.jsonl``) or a bundled submission file.
+
+    A ``scores.json`` in the folder is never read: scores are always recomputed.
+
+    Raises:
+        FileNotFoundError: when ``path`` does not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _read_folder(path)
+    if path.is_file():
+        return _read_bundle(path)
+    raise FileNotFoundError(f"no submission at {path}: expected a run folder or a submission .json")
+
+
+def _load_json(path: Path, problems: list[str]) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name}: file missing")
+    except (ValueError, UnicodeDecodeError) as e:
+        problems.append(f"{path.name}: not valid JSON ({e})")
+    return None
+
+
+def _read_folder(folder: Path) -> RawSubmission:
+    problems: list[str] = []
+    run = _load_json(folder / "run.json", problems)
+    rows: list[tuple[str, Any]] = []
+    pred_path = folder / "predictions.jsonl"
+    if not pred_path.is_file():
+        problems.append("predictions.jsonl: file missing")
+    else:
+        with pred_path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((f"predictions.jsonl line {n}", json.loads(line)))
+                except ValueError as e:
+                    problems.append(f"predictions.jsonl line {n}: not valid JSON ({e})")
+    return RawSubmission(str(folder), run, tuple(rows), tuple(problems))
+
+
+def _read_bundle(path: Path) -> RawSubmission:
+    problems: list[str] = []
+    data = _load_json(path, problems)
+    if data is None:
+        return RawSubmission(str(path), None, (), tuple(problems))
+    try:
+        bundle = Submission.model_validate(data)
+    except ValidationError as e:
+        problems.extend(_pydantic_problems(e, path.name))
+        return RawSubmission(str(path), None, (), tuple(problems))
+    rows = tuple((f"predictions[{i}]", row) for i, row in enumerate(bundle.predictions))
+    return RawSubmission(str(path), bundle.run, rows, tuple(problems))
+
+
+def _pydantic_problems(e: ValidationError, prefix: str) -> list[str]:
+    out = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        field = f"field {loc!r}" if loc else "provenance"
+        detail = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            detail = "unknown field (not part of the submission schema)"
+        out.append(f"{prefix}: {field}: {detail}")
+    return out
+
+
+def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedSubmission:
+    """Validate a read submission against the benchmark items.
+
+    Args:
+        raw: what :func:`read_submission` returned.
+        items: the benchmark items of (at least) the submitted splits, normally both full splits.
+
+    Raises:
+        SubmissionError: listing every problem, each naming the item id or the field.
+    """
+    from ..metric import PredictionError, validate_predictions
+
+    problems = list(raw.problems)
+    run = _validate_run(raw.run, problems)
+    good, models, ids = _validate_rows(raw.rows, problems)
+    splits: set[str] = (set(run.data.splits) if run is not None
+                        else {i.partition("/")[0] for i in ids})
+    wanted = [it for it in items if it.split in splits]
+    validated = None
+    try:
+        validated = validate_predictions(good, list(items))
+    except PredictionError as e:
+        problems.extend(e.problems)
+    problems.extend(_coverage_problems(ids, wanted, splits, {it.split for it in items}))
+    if problems or run is None or validated is None:
+        raise SubmissionError(problems or ["run.json: missing"], raw.origin)
+    by_id = {m.item_id: m for m in models}
+    return ValidatedSubmission(
+        run=run,
+        rows=tuple(by_id[it.item_id] for it in validated.items),
+        items=validated.items,
+        matrix=validated.matrix,
+        failed=validated.failed,
+    )
+
+
+def _validate_run(run: Any, problems: list[str]) -> RunInfo | None:
+    if run is None:
+        if not any(p.startswith("run.json") for p in problems):
+            problems.append("run.json: missing")
+        return None
+    try:
+        return RunInfo.model_validate(run)
+    except ValidationError as e:
+        problems.extend(_pydantic_problems(e, "run.json"))
+        return None
+
+
+def _validate_rows(
+    rows: Sequence[tuple[str, Any]], problems: list[str]
+) -> tuple[list[tuple[str, dict[str, Any]]], list[PredictionRow], list[str]]:
+    """Schema-check each row; return the rows that pass (raw and parsed) and all ids seen."""
+    good: list[tuple[str, dict[str, Any]]] = []
+    models: list[PredictionRow] = []
+    ids: list[str] = []
+    for where, row in rows:
+        item_id = row.get("item_id") if isinstance(row, dict) else None
+        if isinstance(item_id, str):
+            ids.append(item_id)
+        here = f"{where} (item {item_id!r})" if isinstance(item_id, str) else where
+        try:
+            models.append(PredictionRow.model_validate(row))
+        except ValidationError as e:
+            problems.extend(_pydantic_problems(e, here))
+            continue
+        good.append((where, row))
+    return good, models, ids
+
+
+def _coverage_problems(ids: Sequence[str], wanted: Sequence[Item], splits: set[str],
+                       known_splits: set[str]) -> list[str]:
+    """Every item of each submitted split present; nothing from a split that was not submitted."""
+    present = set(ids)
+    out = []
+    for it in wanted:
+        if it.item_id not in present:
+            out.append(f"item {it.item_id!r}: missing (every item of a submitted split must be "
+                       "predicted exactly once)")
+    for item_id in dict.fromkeys(ids):
+        split = item_id.partition("/")[0]
+        if split in known_splits and split not in splits:
+            out.append(f"item {item_id!r}: split {split!r} is not listed in run.json data.splits")
+    return out
