@@ -190,6 +190,8 @@ def load_items(
         if path not in cache:
             cache[path] = read_parquet(path) if path.suffix == ".parquet" else read_release_file(path, s)
         rows = [it for it in cache[path] if it.split == s]
+        if not rows and path.suffix == ".parquet" and isinstance(split, str) and split in ("both", "all"):
+            continue  # a single parquet file (one config's split) holds one split only
         if not rows:
             raise DataError(f"{path}: no rows of split {s!r}")
         items.extend(it for it in rows if keep is None or it.study in keep)
