@@ -52,14 +52,22 @@ def test_release_norms_failures_and_run_folder(all_items: list[Item], simbench_d
     assert "failed rows: 1 (excluded)" in capsys.readouterr().out
 
 
-def test_sum_tolerance_option(all_items: list[Item], simbench_data, tmp_path: Path, capsys) -> None:
+def test_sum_tolerance_option_and_a_single_split_file(all_items: list[Item], simbench_data,
+                                                       tmp_path: Path, capsys) -> None:
     it = all_items[0]
     rows = [{"item_id": it.item_id, "distribution": [x * 1.03 for x in it.human_dist]}]
     pred = write_jsonl(tmp_path / "p.jsonl", rows)
-    assert main(["score", str(pred), "--data", str(simbench_data)]) == 2
+    pop_file = str(simbench_data / "SimBenchPop.jsonl")
+    assert main(["score", str(pred), "--data", pop_file]) == 2
     assert "sum_tolerance=0.01" in capsys.readouterr().err
-    assert main(["score", str(pred), "--data", str(simbench_data), "--sum-tolerance", "0.05"]) == 0
-    assert main(["score", str(pred), "--data", str(simbench_data), "--sum-tolerance", "nan"]) == 2
+    out = tmp_path / "s.json"
+    assert main(["score", str(pred), "--data", pop_file, "--sum-tolerance", "0.05",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["n_items_total"] == {"pop": 7167}
+    assert result["failures"]["renormalised"] == [it.item_id]
+    assert result["simbench_score"] == pytest.approx(100, abs=1e-9)
+    assert main(["score", str(pred), "--data", pop_file, "--sum-tolerance", "nan"]) == 2
 
 
 def test_one_wrong_label_set_is_rejected_naming_the_item(all_items: list[Item], simbench_data,
@@ -79,5 +87,6 @@ def test_one_wrong_label_set_is_rejected_naming_the_item(all_items: list[Item], 
 
 
 def test_missing_file(simbench_data, tmp_path: Path, capsys) -> None:
-    assert main(["score", str(tmp_path / "nope.jsonl"), "--data", str(simbench_data)]) == 2
+    pop_file = str(simbench_data / "SimBenchPop.jsonl")
+    assert main(["score", str(tmp_path / "nope.jsonl"), "--data", pop_file]) == 2
     assert "predictions file not found" in capsys.readouterr().err
