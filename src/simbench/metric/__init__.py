@@ -28,8 +28,8 @@ from .validate import ValidatedPredictions, validate_predictions
 
 __all__ = [
     "MAX_OPTIONS",
-    "SCORES_SCHEMA_VERSION",
     "PredictionError",
+    "SCORES_SCHEMA_VERSION",
     "ScoredRows",
     "ValidatedPredictions",
     "aggregate",
