@@ -81,6 +81,13 @@ def test_evaluate_equals_the_core_on_random_inputs(all_items: list[Item], repo_m
             assert ev_official["per_study"][slug]["score"] == pytest.approx(st["score"], abs=1e-9)
             assert ev_official["per_study"][slug]["n"] == st["n"]
             assert ev_official["per_study"][slug]["norm"] == pytest.approx(st["norm"], rel=1e-12)
+        lists_ = _lists(items, preds)
+        repo_metric.add_batch(predictions=lists_["predictions"][:150],
+                              references=lists_["references"][:150])
+        repo_metric.add_batch(predictions=lists_["predictions"][150:],
+                              references=lists_["references"][150:])
+        batched = repo_metric.compute(dataset_names=lists_["dataset_names"], split=split)
+        assert batched["simbench_score"] == pytest.approx(ev_official["simbench_score"], abs=1e-12)
         direct = score_distributions(**_lists(items, preds))
         assert ev_refs["simbench_score"] == pytest.approx(direct["simbench_score"], abs=1e-12)
         assert ev_refs["per_study"].keys() == direct["per_study"].keys()
