@@ -36,6 +36,7 @@ __all__ = [
     "PredictionRow",
     "RunInfo",
     "Submission",
+    "provenance_problems",
 ]
 
 #: Version of the bundled submission / leaderboard entry format.
@@ -66,6 +67,7 @@ class DataInfo(_Strict):
     """``run.json["data"]``: which benchmark data the run used."""
 
     source: str | None = None
+    files: dict[str, str] | None = None
     sha256: str = Field(min_length=16)
     splits: list[Literal["pop", "grouped"]] = Field(min_length=1)
     studies: list[str] | None = None
@@ -77,9 +79,11 @@ class DataInfo(_Strict):
 class RunInfo(_Strict):
     """``run.json``: the provenance of a run (``docs/run-folder.md``).
 
-    Required for a submission: ``simbench_version``, ``method``, ``protocol``, ``model`` (id, and
-    revision or content hash), ``data`` (sha256 and splits), and a finished run (``status`` not
-    ``"running"``). The uniform baseline (``method: "uniform"``) needs no protocol or revision.
+    Required for a submission: ``simbench_version``, ``method``, ``model.id``, ``data`` (sha256 and
+    splits), a finished run (``status`` not ``"running"``), and, checked by
+    :func:`provenance_problems` so that they are listed beside any other problem, ``protocol`` and
+    ``model.revision`` or ``model.content_hash`` (the uniform baseline, ``method: "uniform"``, needs
+    neither).
     """
 
     schema_version: Literal[1]
@@ -104,19 +108,23 @@ class RunInfo(_Strict):
     timings: dict[str, Any] | None = None
     history: list[dict[str, Any]] | None = None
 
-    @model_validator(mode="after")
-    def _provenance(self) -> RunInfo:
-        if self.method == "uniform":
-            return self
-        missing = []
-        if self.protocol is None:
-            missing.append("protocol is null (expected 'default' or 'release')")
-        if not self.model.revision and not self.model.content_hash:
-            missing.append("model.revision is null and there is no model.content_hash: the "
-                           "weights cannot be identified")
-        if missing:
-            raise ValueError("; ".join(missing))
-        return self
+
+def provenance_problems(run: Any) -> list[str]:
+    """Provenance that depends on the method: a protocol and pinned weights for model runs.
+
+    >>> provenance_problems({"method": "token_probs", "protocol": None, "model": {"id": "m"}})
+    ['run.json: field \'protocol\': null (expected \'default\' or \'release\')', "run.json: field 'model.revision': null and there is no model.content_hash: the weights cannot be identified"]
+    """
+    if not isinstance(run, dict) or run.get("method") == "uniform":
+        return []
+    out = []
+    if run.get("protocol") is None:
+        out.append("run.json: field 'protocol': null (expected 'default' or 'release')")
+    model = run.get("model")
+    if isinstance(model, dict) and not model.get("revision") and not model.get("content_hash"):
+        out.append("run.json: field 'model.revision': null and there is no model.content_hash: "
+                   "the weights cannot be identified")
+    return out
 
 
 class PredictionRow(_Strict):

@@ -33,7 +33,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..data.schema import Item
-from .schema import PredictionRow, RunInfo, Submission
+from .schema import PredictionRow, RunInfo, Submission, provenance_problems
 
 __all__ = [
     "RawSubmission",
@@ -213,14 +213,17 @@ def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedS
 
 def _validate_run(run: Any, problems: list[str]) -> RunInfo | None:
     if run is None:
-        if not any(p.startswith("run.json") for p in problems):
+        if not problems:
             problems.append("run.json: missing")
         return None
+    found = provenance_problems(run)
     try:
-        return RunInfo.model_validate(run)
+        info = RunInfo.model_validate(run)
     except ValidationError as e:
-        problems.extend(_pydantic_problems(e, "run.json"))
-        return None
+        found = _pydantic_problems(e, "run.json") + found
+        info = None
+    problems.extend(found)
+    return None if found else info
 
 
 def _validate_rows(
