@@ -61,3 +61,31 @@ def known_runs(all_items: list[Item], tmp_path_factory: pytest.TempPathFactory) 
         "b": write_run(root / "b", items, sharpened(items, 0.5, 1.0), model="model-b"),
         "large": write_run(root / "large", large, sharpened(large, 0.7, 2.0), model="model-a"),
     }
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tiny_llama_dir: Path, tiny_llama_base_dir: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real run folders made by ``simbench run`` with the tiny Llama, on the same 50 items (two
+    per study and split): "chat" (chat template) and "base" (plain prompts, no template)."""
+    from simbench.cli import main
+
+    root = tmp_path_factory.mktemp("tiny-runs")
+    runs = {"chat": root / "tiny-chat", "base": root / "tiny-base"}
+    for name, model in (("chat", tiny_llama_dir), ("base", tiny_llama_base_dir)):
+        rc = main(["run", "--model", str(model), "--limit-per-study", "2", "--seed", "0",
+                   "--out", str(runs[name]), "--no-progress"])
+        assert rc == 0, f"simbench run failed for {name}"
+    return runs
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tiny_runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``simbench report`` of the tiny chat run compared with the base run and with itself."""
+    from simbench.cli import main
+
+    out = tmp_path_factory.mktemp("tiny-report")
+    rc = main(["report", str(tiny_runs["chat"]), "--compare", str(tiny_runs["base"]),
+               str(tiny_runs["chat"]), "--out", str(out), "--n-resamples", "300", "--n-draws", "40"])
+    assert rc == 0
+    return out

@@ -97,6 +97,15 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def _display_name(meta: dict[str, Any], folder: Path) -> str:
+    """The model id of ``run.json`` (a local path shortened to its last part), else the folder name."""
+    model = meta.get("model")
+    model_id = model.get("id") if isinstance(model, dict) else None
+    if not model_id:
+        return folder.name
+    return Path(model_id).name if os.path.isabs(str(model_id)) else str(model_id)
+
+
 def load_run(
     run_dir: str | os.PathLike[str],
     *,
@@ -131,8 +140,7 @@ def load_run(
     records = read_predictions(pred_path)
     valid = validate_predictions(records, items, source=str(pred_path))
     rows = replace(score_matrix(valid.items, valid.matrix, compute_norms(items)), failed=valid.failed)
-    model = meta.get("model") or {}
-    name = str(model.get("id") or folder.name) if isinstance(model, dict) else folder.name
+    name = _display_name(meta, folder)
     mass = [r.get("label_mass") for r in records if r.get("label_mass") is not None]
     logger.info("loaded %s: %d rows (%d failed)", pred_path, len(valid.items), int(valid.failed.sum()))
     return RunData(path=folder, name=name, meta=meta, items=tuple(valid.items),
