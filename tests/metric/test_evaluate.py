@@ -128,3 +128,17 @@ def test_space_app_scores_a_table(repo_metric: Any) -> None:
     assert '"simbench_score": 100.0' in text and '"official-pop"' in text
     with pytest.raises(ValueError, match="row 0: predictions and references must be JSON lists"):
         app.parse_rows([["0.5, 0.5", "[1, 1]", "Jester"]])
+
+
+def test_metric_card_examples_run(repo_metric: Any, monkeypatch, capsys) -> None:
+    """The card's Python examples run as written, from the repository root."""
+    card = (REPO / "simbench_metric" / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in card.split("```python\n")[1:]]
+    assert len(blocks) == 2
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, Any] = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 - our own card
+    assert capsys.readouterr().out.strip() == "50.0"
+    exec(compile(blocks[1], "README.md", "exec"), namespace)  # noqa: S102
+    assert namespace["results"]["simbench_score"] == 100.0
+    assert round(namespace["results"]["per_study"]["moral_machine"]["norm"], 4) == 0.2163
