@@ -188,37 +188,44 @@ def _check_numbers(
     rows: list[_Row], items: Sequence[Item], tol: float, problems: list[tuple[int, str]]
 ) -> list[_Row]:
     """Vectorised checks of the values; append problems; return the rows that passed."""
-    dist_rows = [r for r in rows if r.values is not None]
-    values = [r.values for r in dist_rows]
-    if not _PLAIN_NUMBERS.issuperset(map(type, chain.from_iterable(values))):  # type: ignore[arg-type]
-        typed_ok = []
-        for r in dist_rows:
-            bad = _type_problems(r.values or [], items[r.index].option_labels)
-            if bad:
-                problems.append((r.pos, f"{_here(r.where, items[r.index].item_id)}: field "
-                                        f"'distribution': {'; '.join(bad)}"))
-            else:
-                r.values = [float(v) for v in r.values or []]
-                typed_ok.append(r)
-        dist_rows = typed_ok
-    if not dist_rows:
-        return [r for r in rows if r.values is None]
-    lens = np.array([len(r.values or ()) for r in dist_rows])
-    mat = np.zeros((len(dist_rows), MAX_OPTIONS))
-    mat[np.arange(MAX_OPTIONS)[None, :] < lens[:, None]] = np.fromiter(
-        chain.from_iterable(r.values or () for r in dist_rows), dtype=np.float64, count=int(lens.sum()))
-    sums = mat.sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(mat).all(axis=1) | (mat < 0).any(axis=1) | (sums == 0) | (
-            np.abs(sums - 1.0) > tol)
-    for j in np.flatnonzero(bad):
-        r = dist_rows[j]
-        it = items[r.index]
-        problems.append((r.pos, f"{_here(r.where, it.item_id)}: field 'distribution': "
-                                f"{_value_problem(mat[j, : it.n_options], it.option_labels, tol)}"))
-    ok = set(np.flatnonzero(~bad).tolist())
-    passed = {id(r) for j, r in enumerate(dist_rows) if j in ok}
-    return [r for r in rows if r.values is None or id(r) in passed]
+    dist_rows = _numeric_rows([r for r in rows if r.values is not None], items, problems)
+    rejected: set[int] = set()
+    if dist_rows:
+        lens = np.array([len(r.values or ()) for r in dist_rows])
+        mat = np.zeros((len(dist_rows), MAX_OPTIONS))
+        mat[np.arange(MAX_OPTIONS)[None, :] < lens[:, None]] = np.fromiter(
+            chain.from_iterable(r.values or () for r in dist_rows), dtype=np.float64,
+            count=int(lens.sum()))
+        sums = mat.sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(mat).all(axis=1) | (mat < 0).any(axis=1) | (sums == 0) | (
+                np.abs(sums - 1.0) > tol)
+        for j in np.flatnonzero(bad).tolist():
+            r, it = dist_rows[j], items[dist_rows[j].index]
+            problems.append((r.pos, f"{_here(r.where, it.item_id)}: field 'distribution': "
+                                    f"{_value_problem(mat[j, : it.n_options], it.option_labels, tol)}"))
+            rejected.add(r.pos)
+    kept = {r.pos for r in dist_rows} - rejected
+    return [r for r in rows if r.values is None or r.pos in kept]
+
+
+def _numeric_rows(
+    rows: list[_Row], items: Sequence[Item], problems: list[tuple[int, str]]
+) -> list[_Row]:
+    """The rows whose values are all numbers (as floats); a problem for each other row."""
+    flat = chain.from_iterable(r.values or () for r in rows)
+    if _PLAIN_NUMBERS.issuperset(map(type, flat)):  # the common case, checked in C
+        return rows
+    out = []
+    for r in rows:
+        bad = _type_problems(r.values or [], items[r.index].option_labels)
+        if bad:
+            problems.append((r.pos, f"{_here(r.where, items[r.index].item_id)}: field "
+                                    f"'distribution': {'; '.join(bad)}"))
+        else:
+            r.values = [float(v) for v in r.values or []]
+            out.append(r)
+    return out
 
 
 def _type_problems(values: Sequence[Any], labels: Sequence[str]) -> list[str]:
