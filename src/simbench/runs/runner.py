@@ -122,7 +122,7 @@ def _run_info(backend: Backend, items: Sequence[Item], settings: RunSettings,
         "device": prov.pop("device", None),
         "world_size": dist.world_size,
     }
-    info["backend_details"] = {**prov, **dict(settings.extra)}
+    info["backend_details"] = {**dict(settings.extra), **prov}
     return info
 
 
