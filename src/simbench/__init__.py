@@ -38,7 +38,16 @@ from .data import (
     select_items,
 )
 from .data.hub_folder import build_hub_folder
-from .metric import compute_norms, total_variation
+from .metric import (
+    PredictionError,
+    compute_norms,
+    format_score_table,
+    read_predictions,
+    score_predictions,
+    score_predictions_rows,
+    total_variation,
+)
+from .metric.evaluate_module import load_metric
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -47,6 +56,7 @@ __all__ = [
     "DataSource",
     "HUB_REPO_ID",
     "Item",
+    "PredictionError",
     "SPLITS",
     "STUDIES",
     "Study",
@@ -54,13 +64,18 @@ __all__ = [
     "__version__",
     "build_hub_folder",
     "compute_norms",
+    "format_score_table",
     "get_study",
     "load_items",
+    "load_metric",
     "read_csv",
     "read_jsonl",
     "read_parquet",
     "read_pickle",
+    "read_predictions",
     "resolve_source",
+    "score_predictions",
+    "score_predictions_rows",
     "select_items",
     "total_variation",
 ]
