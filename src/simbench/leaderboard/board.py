@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..data.schema import Item
-from .published import PUBLISHED_RESULTS, UNIFORM_BASELINE, fmt_score
+from .published import PUBLISHED_RESULTS, below_baseline, fmt_score
 from .submission import SubmissionError, read_submission, validate_submission
 
 __all__ = [
@@ -177,7 +177,7 @@ def to_markdown(rows: Sequence[BoardRow]) -> str:
            "|---:|---|---|---|---:|---|---:|---:|---|"]
     baseline_done = False
     for rank, r in enumerate(rank_rows(rows), start=1):
-        if not baseline_done and r.score < UNIFORM_BASELINE:
+        if not baseline_done and below_baseline(r.score):
             out.append("| | **uniform baseline** | | | **0.00** | | | | every option equally likely |")
             baseline_done = True
         ci = f"[{fmt_score(r.low)}, {fmt_score(r.high)}]" if r.low is not None and r.high is not None else ""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from .board import PAPER_SOURCE, BoardRow, rank_rows
-from .published import PAPER_CITATION, UNIFORM_BASELINE, fmt_score
+from .published import PAPER_CITATION, UNIFORM_BASELINE, below_baseline, fmt_score
 
 __all__ = ["render_page"]
 
@@ -127,7 +127,7 @@ class _Scale:
         parts = [f'<div class="zero" style="left:{z}%"></div>']
         if r is not None:
             a, b = sorted((z, self.pct(r.score)))
-            neg = " neg" if r.score < UNIFORM_BASELINE else ""
+            neg = " neg" if below_baseline(r.score) else ""
             parts.insert(0, f'<div class="bar{neg}" style="left:{a}%;width:{round(b - a, 3)}%">'
                             "</div>")
             if r.low is not None and r.high is not None:
@@ -171,7 +171,7 @@ def render_page(rows: Sequence[BoardRow], *, title: str = "SimBench leaderboard"
                 '<td colspan="8">uniform baseline: 0.00 (every option equally likely)</td>'
                 + scale.cell(None) + "</tr>")
     for rank, r in enumerate(ranked, start=1):
-        if baseline and r.score < UNIFORM_BASELINE:
+        if baseline and below_baseline(r.score):
             body.append(baseline)
             baseline = ""
         body.append(_row(rank, r, scale))

@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PAPER_CITATION", "PUBLISHED_RESULTS", "PublishedResult", "UNIFORM_BASELINE", "fmt_score"]
+__all__ = ["PAPER_CITATION", "PUBLISHED_RESULTS", "PublishedResult", "UNIFORM_BASELINE",
+           "below_baseline", "fmt_score"]
 
 ModelType = Literal["base", "instruct"]
 
@@ -32,6 +33,15 @@ ModelType = Literal["base", "instruct"]
 PAPER_CITATION = "Hu et al. 2025, SimBench (arXiv 2510.17516), leaderboard"
 #: The score of the uniform distribution: 0 on every study by construction.
 UNIFORM_BASELINE = 0.0
+
+
+def below_baseline(score: float) -> bool:
+    """Whether a score is below the uniform baseline (float noise around 0 counts as 0).
+
+    >>> below_baseline(-1e-14), below_baseline(-0.15)
+    (False, True)
+    """
+    return round(float(score), 9) < UNIFORM_BASELINE
 
 
 def fmt_score(x: float | None) -> str:
