@@ -99,11 +99,12 @@ def register(sub: Any) -> None:
 def _backend_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options the chosen backend class receives (``None``: not set by the user)."""
     opts: dict[str, Any] = {"seed": args.seed, "protocol": args.protocol,
+                            "prompt_mode": args.prompt_mode,
                             "max_new_tokens": args.max_new_tokens,
                             "temperature": args.temperature, "retries": args.retries,
                             "concurrency": args.concurrency, "timeout": args.timeout}
     if args.backend == "transformers":
-        opts.update(prompt_mode=args.prompt_mode, batch_size=args.batch_size,
+        opts.update(batch_size=args.batch_size,
                     prefix_cache=False if args.no_prefix_cache else None)
     else:
         opts.update(base_url=args.base_url, api_key_env=args.api_key_env)
