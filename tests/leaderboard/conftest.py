@@ -35,7 +35,7 @@ def half_run(tmp_path_factory: pytest.TempPathFactory, uniform_run: Path,
     out.mkdir()
     run = json.loads((uniform_run / "run.json").read_text())
     run.update(method="verbalized", backend="openai", protocol="default", prompt_mode="chat",
-               model={"id": HALF_MODEL_ID, "source": None, "revision": "0123456789abcdef" * 2 + "01234567",
+               model={"id": HALF_MODEL_ID, "source": None, "revision": "0123456789" * 4,
                       "content_hash": None, "dtype": None, "type": "chat"})
     (out / "run.json").write_text(json.dumps(run, indent=2))
     with (out / "predictions.jsonl").open("w") as f:

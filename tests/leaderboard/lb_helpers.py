@@ -1,4 +1,4 @@
-"""Helpers shared by the leaderboard tests (a uniquely named module: every test folder has a conftest)."""
+"""Helpers shared by the leaderboard tests (uniquely named: every test folder has a conftest)."""
 
 from __future__ import annotations
 

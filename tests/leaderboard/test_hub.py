@@ -102,7 +102,8 @@ def test_dry_run_prints_the_operations_and_contents(half_run, tmp_path, capsys):
     assert "accepted: SimBench score 50.00 [" in out
     assert "pull request on dataset simbench/leaderboard" in out
     assert f"pull request on model {HALF_MODEL_ID}" in out
-    assert "CommitOperationAdd(path_in_repo='submissions/simbench-tests__half-human-half-uniform/" in out
+    assert ("CommitOperationAdd(path_in_repo='submissions/simbench-tests__half-human-half-uniform/"
+            in out)
     assert "CommitOperationAdd(path_in_repo='.eval_results/simbench.yaml'" in out
     assert "task_id: simbench" in out and "task_id: grouped" in out
     assert '"simbench_score": 50.0' in out

@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
     b.add_argument("submissions", help="folder of submissions (entries or run folders)")
     b.add_argument("--out", required=True, help="folder to write")
     b.add_argument("--data", help="SimBench data folder or file (default: $SIMBENCH_DATA, the Hub)")
-    b.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    b.add_argument("--n-resamples", type=int, default=1000,
+                   help="bootstrap resamples (default 1000)")
     b.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     b.set_defaults(func=_build)
 

@@ -32,12 +32,13 @@ def register(sub: Any) -> None:
     p.add_argument("--leaderboard", required=True, metavar="REPO_ID",
                    help="leaderboard dataset repository id, e.g. me/simbench-leaderboard")
     p.add_argument("--model-repo", metavar="REPO_ID", default="auto",
-                   help="model repository for .eval_results/simbench.yaml (default: the run's model "
-                        "id when it is a Hub id; 'none' to skip)")
+                   help="model repository for .eval_results/simbench.yaml (default: the run's "
+                        "model id when it is a Hub id; 'none' to skip)")
     p.add_argument("--dataset-id", default=None, help="benchmark dataset id in the evaluation "
                                                       "results (default: pitehu/SimBench)")
     p.add_argument("--data", help="SimBench data folder or file (default: $SIMBENCH_DATA, the Hub)")
-    p.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--n-resamples", type=int, default=1000,
+                   help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--dry-run", action="store_true",
                    help="print the exact commit operations and file contents; upload nothing")
@@ -109,8 +110,9 @@ def _submit(args: argparse.Namespace) -> int:
         raise CLIError(str(e)) from None
     lo, hi = results["low"], results["high"]
     ci = f" [{fmt_score(lo)}, {fmt_score(hi)}]" if lo is not None else ""
+    failures = results["failures"]
     print(f"accepted: SimBench score {fmt_score(results['simbench_score'])}{ci} recomputed from "
-          f"{results['failures']['n_items']} predictions ({results['failures']['n_failed']} failed)")
+          f"{failures['n_items']} predictions ({failures['n_failed']} failed)")
     if args.dry_run:
         print("dry run: nothing is uploaded. The pull requests would be:")
         _show(plan)

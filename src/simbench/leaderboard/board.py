@@ -81,7 +81,7 @@ def published_rows() -> list[BoardRow]:
 
 
 def find_submissions(folder: str | os.PathLike[str]) -> list[Path]:
-    """Submissions under ``folder``: run folders (holding ``run.json``) and bundled ``.json`` files."""
+    """Submissions under ``folder``: run folders (with ``run.json``) and bundled ``.json`` files."""
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"submissions folder not found: {root}")
@@ -171,6 +171,14 @@ def to_csv(rows: Sequence[BoardRow]) -> str:
     return buf.getvalue()
 
 
+_BASELINE_MD = "| | **uniform baseline** | | | **0.00** | | | | every option equally likely |"
+
+
+def interval_text(r: BoardRow) -> str:
+    """``[low, high]`` or ``""`` when the row has no interval."""
+    return "" if r.low is None or r.high is None else f"[{fmt_score(r.low)}, {fmt_score(r.high)}]"
+
+
 def to_markdown(rows: Sequence[BoardRow]) -> str:
     """A Markdown table in score order, with the uniform baseline as a separator row."""
     out = ["| # | Model | Type | Method | Score | 95% CI | Pop | Grouped | Source |",
@@ -178,12 +186,13 @@ def to_markdown(rows: Sequence[BoardRow]) -> str:
     baseline_done = False
     for rank, r in enumerate(rank_rows(rows), start=1):
         if not baseline_done and below_baseline(r.score):
-            out.append("| | **uniform baseline** | | | **0.00** | | | | every option equally likely |")
+            out.append(_BASELINE_MD)
             baseline_done = True
-        ci = f"[{fmt_score(r.low)}, {fmt_score(r.high)}]" if r.low is not None and r.high is not None else ""
+        ci = interval_text(r)
         name = r.model.replace("|", "\\|")
-        out.append(f"| {rank} | {name} | {r.model_type} | {r.method} | {fmt_score(r.score)} | {ci} | "
+        out.append(f"| {rank} | {name} | {r.model_type} | {r.method} | {fmt_score(r.score)} | "
+                   f"{ci} | "
                    f"{_fmt(r.pop)} | {_fmt(r.grouped)} | {r.source} |")
     if not baseline_done and len(rows) > 1:
-        out.append("| | **uniform baseline** | | | **0.00** | | | | every option equally likely |")
+        out.append(_BASELINE_MD)
     return "\n".join(out) + "\n"

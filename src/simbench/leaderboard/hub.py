@@ -63,7 +63,8 @@ def entry_path_for(model_id: str, submitted_at: str) -> str:
     return f"submissions/{model}/{stamp}.json"
 
 
-def build_entry(sub: ValidatedSubmission, results: dict[str, Any], submitted_at: str) -> dict[str, Any]:
+def build_entry(sub: ValidatedSubmission, results: dict[str, Any],
+                submitted_at: str) -> dict[str, Any]:
     """The leaderboard entry: the bundled submission plus the recomputed results."""
     return {
         "schema_version": SUBMISSION_SCHEMA_VERSION,
@@ -92,7 +93,7 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
 
 def eval_results_yaml(results: dict[str, Any], sub: ValidatedSubmission, *, dataset_id: str,
                       source_url: str, date: str) -> bytes:
-    """``.eval_results/simbench.yaml``: task ids ``simbench``, ``pop``, ``grouped`` (as submitted)."""
+    """``.eval_results/simbench.yaml``: task ids ``simbench``, ``pop``, ``grouped`` (submitted)."""
     import yaml
     from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
@@ -159,9 +160,9 @@ def plan_submission(sub: ValidatedSubmission, results: dict[str, Any], *, leader
     data = entry_bytes(build_entry(sub, results, submitted_at))
     score = results["simbench_score"]
     title = f"SimBench submission: {sub.run.model.id} ({fmt_score(score)})"
-    desc = (f"SimBench score {fmt_score(score)} for `{sub.run.model.id}` ({sub.run.method}, protocol "
-            f"{sub.run.protocol}), recomputed from {len(sub.rows)} per-item predictions by "
-            f"simbench-eval {results['computed_with']['simbench']}.")
+    desc = (f"SimBench score {fmt_score(score)} for `{sub.run.model.id}` ({sub.run.method}, "
+            f"protocol {sub.run.protocol}), recomputed from {len(sub.rows)} per-item predictions "
+            f"by simbench-eval {results['computed_with']['simbench']}.")
     board = CommitPlan(leaderboard_repo, "dataset", ((path, data),), title, desc)
     if model_repo is None:
         return SubmissionPlan(board, None)

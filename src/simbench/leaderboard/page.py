@@ -9,7 +9,7 @@ Examples
 --------
 >>> from simbench.leaderboard.board import published_rows
 >>> page = render_page(published_rows())
->>> page.count('class="entry"'), 'data-score="40.8"' in page
+>>> page.count('<tr class="entry paper"'), 'data-score="40.8"' in page
 (45, True)
 """
 
@@ -19,7 +19,7 @@ import html
 from collections.abc import Sequence
 
 from .._version import __version__
-from .board import PAPER_SOURCE, BoardRow, rank_rows
+from .board import PAPER_SOURCE, BoardRow, interval_text, rank_rows
 from .published import PAPER_CITATION, UNIFORM_BASELINE, below_baseline, fmt_score
 
 __all__ = ["render_page"]
@@ -132,7 +132,8 @@ class _Scale:
                             "</div>")
             if r.low is not None and r.high is not None:
                 lo, hi = self.pct(r.low), self.pct(r.high)
-                parts.append(f'<div class="ci" style="left:{lo}%;width:{round(hi - lo, 3)}%"></div>')
+                width = round(hi - lo, 3)
+                parts.append(f'<div class="ci" style="left:{lo}%;width:{width}%"></div>')
         return '<td class="chart"><div class="track">' + "".join(parts) + "</div></td>"
 
 
@@ -140,11 +141,12 @@ def _row(rank: int, r: BoardRow, scale: _Scale) -> str:
     paper = r.source == PAPER_SOURCE
     e = html.escape
     data = {"rank": str(rank), "model": r.model, "type": r.model_type, "method": r.method,
-            "score": _num(r.score), "ci": _num(None if r.low is None or r.high is None else r.high - r.low),
+            "score": _num(r.score), "ci": _num(None if r.low is None or r.high is None
+                                                else r.high - r.low),
             "pop": _num(r.pop), "grouped": _num(r.grouped),
             "source": "paper" if paper else "submitted"}
     attrs = " ".join(f'data-{k}="{e(v)}"' for k, v in data.items())
-    ci = f"[{fmt_score(r.low)}, {fmt_score(r.high)}]" if r.low is not None and r.high is not None else ""
+    ci = interval_text(r)
     title = "" if paper else f' title="{e(f"revision {r.revision}; protocol {r.protocol}")}"'
     src = PAPER_SOURCE if paper else f"submitted {e((r.submitted_at or '')[:10])}"
     cells = [f'<td class="num">{rank}</td>', f"<td{title}>{e(r.model)}</td>",
@@ -157,7 +159,8 @@ def _row(rank: int, r: BoardRow, scale: _Scale) -> str:
 
 
 def _select(name: str, label: str, options: Sequence[tuple[str, str]]) -> str:
-    opts = "".join(f'<option value="{html.escape(v)}">{html.escape(t)}</option>' for v, t in options)
+    e = html.escape
+    opts = "".join(f'<option value="{e(v)}">{e(t)}</option>' for v, t in options)
     return (f'<label for="filter-{name}">{label}<select id="filter-{name}">'
             f'<option value="all">all</option>{opts}</select></label>')
 
@@ -191,7 +194,8 @@ def render_page(rows: Sequence[BoardRow], *, title: str = "SimBench leaderboard"
     lead = (f"SimBench score (mean of the Pop and Grouped split scores; 100 = the human "
             f"distribution, 0 = the uniform baseline, negative = worse than uniform). Rows marked "
             f"&ldquo;{PAPER_SOURCE}&rdquo; are from {html.escape(PAPER_CITATION)}; submitted rows "
-            "were re-scored from their per-item predictions and are shown with their 95% intervals.")
+            "were re-scored from their per-item predictions and are shown with their 95% "
+            "intervals.")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p class=\"lead\">{lead}</p>"

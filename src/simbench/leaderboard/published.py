@@ -4,10 +4,11 @@ These are facts from the paper (the mean of the Pop and Grouped scores), kept as
 a data file. The paper scored instruct models with the verbalized method and base models with token
 probabilities; ``model_type`` follows the model's name:
 
-- ``instruct``: chat/instruction-tuned checkpoints (``-Instruct``, ``-IT``, ``-SFT``, ``-DPO``) and the
-  API models (Claude, GPT, DeepSeek, o4-mini);
-- ``base``: pretrained checkpoints (``-PT``, plain Qwen2.5/Llama-3.1/OLMo-2 names) and Centaur/Minitaur,
-  which are fine-tunes of the *base* Llama-3.1 models on completion-style psychology transcripts.
+- ``instruct``: chat/instruction-tuned checkpoints (``-Instruct``, ``-IT``, ``-SFT``, ``-DPO``)
+  and the API models (Claude, GPT, DeepSeek, o4-mini);
+- ``base``: pretrained checkpoints (``-PT``, plain Qwen2.5/Llama-3.1/OLMo-2 names) and
+  Centaur/Minitaur, fine-tunes of the *base* Llama-3.1 models on completion-style psychology
+  transcripts.
 
 Examples
 --------
@@ -15,7 +16,7 @@ Examples
 45
 >>> PUBLISHED_RESULTS[0].model, PUBLISHED_RESULTS[0].score, PUBLISHED_RESULTS[0].method
 ('Claude-3.7-Sonnet', 40.8, 'verbalized')
->>> sum(r.score < 0 for r in PUBLISHED_RESULTS)  # "10 of 45 models score below the uniform baseline"
+>>> sum(r.score < 0 for r in PUBLISHED_RESULTS)  # "10 of 45 models score below the baseline"
 10
 """
 

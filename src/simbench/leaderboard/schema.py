@@ -5,8 +5,8 @@ A submission is either a run folder (``run.json`` + ``predictions.jsonl``, see
 
     {"schema_version": 1, "run": {...run.json...}, "predictions": [{...row...}, ...]}
 
-Unknown fields are refused everywhere (``extra="forbid"``), so a typo such as ``"distribuion"`` is an
-error rather than a silently missing value. A leaderboard entry is the bundled file plus the
+Unknown fields are refused everywhere (``extra="forbid"``), so a typo such as ``"distribuion"`` is
+an error rather than a silently missing value. A leaderboard entry is the bundled file plus the
 ``results`` the leaderboard recomputed; ``results`` found in a file are never trusted and always
 recomputed from the per-item predictions.
 
@@ -16,11 +16,12 @@ Examples
 ...                                     "status": "ok"})
 >>> row.distribution
 {'A': 0.4, 'B': 0.6}
->>> PredictionRow.model_validate({"item_id": "pop/3", "distribuion": {}})
-Traceback (most recent call last):
-...
-pydantic_core._pydantic_core.ValidationError: 1 validation error for PredictionRow
-...
+>>> from pydantic import ValidationError
+>>> try:
+...     PredictionRow.model_validate({"item_id": "pop/3", "distribution": None, "distribuion": {}})
+... except ValidationError as e:
+...     print([(err["loc"], err["type"]) for err in e.errors()])
+[(('distribuion',), 'extra_forbidden')]
 """
 
 from __future__ import annotations
@@ -112,8 +113,12 @@ class RunInfo(_Strict):
 def provenance_problems(run: Any) -> list[str]:
     """Provenance that depends on the method: a protocol and pinned weights for model runs.
 
-    >>> provenance_problems({"method": "token_probs", "protocol": None, "model": {"id": "m"}})
-    ['run.json: field \'protocol\': null (expected \'default\' or \'release\')', "run.json: field 'model.revision': null and there is no model.content_hash: the weights cannot be identified"]
+    (Examples use ``doctest.ELLIPSIS``.)
+
+    >>> for p in provenance_problems({"method": "token_probs", "model": {"id": "m"}}):
+    ...     print(p)
+    run.json: field 'protocol': null (expected 'default' or 'release')
+    run.json: field 'model.revision': null and there is no model.content_hash: ...
     """
     if not isinstance(run, dict) or run.get("method") == "uniform":
         return []

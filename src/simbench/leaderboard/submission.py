@@ -50,7 +50,7 @@ MAX_PROBLEMS_SHOWN = 60
 
 
 class SubmissionError(ValueError):
-    """A submission was rejected. ``problems`` lists every problem found, each naming its item/field."""
+    """A rejected submission. ``problems`` lists every problem, each naming its item or field."""
 
     def __init__(self, problems: Sequence[str], origin: str) -> None:
         self.problems = list(problems)
