@@ -8,6 +8,7 @@
 * :func:`entropy_bins`, :func:`attribute_deltas`: breakdowns by human entropy and by demographic
   attribute of Grouped rows.
 * :func:`alignment_analysis`: per-item score difference of two runs against human entropy.
+* :func:`load_run`: a run folder, validated and scored, ready for all of the above.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from .bootstrap import bootstrap_ci
 from .breakdowns import attribute_deltas, entropy_bins
 from .ceiling import NoiseCeiling, noise_ceiling
 from .paired import paired_comparison
+from .runs import RunData, RunMismatchError, check_comparable, compare_runs, load_run
 
 __all__ = [
     "NoiseCeiling",
+    "RunData",
+    "RunMismatchError",
     "alignment_analysis",
     "attribute_deltas",
     "bootstrap_ci",
+    "check_comparable",
+    "compare_runs",
     "entropy_bins",
+    "load_run",
     "noise_ceiling",
     "normalised_entropy",
     "paired_comparison",
