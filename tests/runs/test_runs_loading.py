@@ -79,6 +79,11 @@ def test_unknown_dtype_and_backend_combinations_are_errors(tiny_gpt2_dir: Path) 
         load_model(str(tiny_gpt2_dir), dtype="int8", device="cpu")
     with pytest.raises(ExtractionError, match="no backend for --method 'logits'"):
         backend_class("logits", "transformers")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ExtractionError, match="no CUDA device"):
+            load_model(str(tiny_gpt2_dir), device="cuda")
     with pytest.raises(ExtractionError, match="needs a loaded model"):
         create_backend("token_probs", "transformers", "some/model")
 

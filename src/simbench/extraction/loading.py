@@ -152,12 +152,19 @@ def resolve_model_spec(name: str) -> ModelSpec:
 
 
 def resolve_device(device: str) -> str:
-    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``; other values unchanged."""
-    if device != "auto":
-        return device
+    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``; other values unchanged.
+
+    Raises:
+        ExtractionError: a CUDA device is asked for but none is visible.
+    """
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ExtractionError(f"--device {device}: no CUDA device is visible to torch "
+                              f"{torch.__version__} (use --device cpu or auto)")
+    return device
 
 
 def resolve_dtype(dtype: str, device: str) -> Any:
