@@ -40,6 +40,13 @@ def _run(args: argparse.Namespace) -> int:
     from ..stats.runs import RunMismatchError
     from . import CLIError
 
+    try:
+        import jinja2  # noqa: F401
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        raise CLIError(f"the report needs matplotlib and jinja2 ({e}); "
+                       "install them with: pip install 'simbench-eval[report]'") from None
+
     for d in [args.run_dir, *args.compare]:
         if not Path(d).exists():
             raise CLIError(f"{d}: no such run folder")
