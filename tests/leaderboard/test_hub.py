@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 from huggingface_hub import CommitOperationAdd, parse_eval_result_entries
-from lb_helpers import HALF_MODEL_ID, SUBMITTED_AT
+from lb_helpers import HALF_MODEL_ID, SUBMITTED_AT, edit_lines
 
 from simbench.cli import main
 from simbench.leaderboard import (
@@ -121,3 +121,20 @@ def test_dry_run_without_a_hub_model_id(uniform_run, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "accepted: SimBench score 0.00 [" in out
     assert "no model repository" in out and "submissions/uniform/" in out
+
+
+def test_a_one_split_submission_reports_that_split_only(half_run, copy_run, all_items):
+    """The headline task `simbench` is the mean of both splits: a one-split entry leaves it out."""
+    run = copy_run(half_run)
+    info = json.loads((run / "run.json").read_text())
+    info["data"]["splits"] = ["grouped"]
+    (run / "run.json").write_text(json.dumps(info))
+    edit_lines(run / "predictions.jsonl",
+               lambda rows: [r for r in rows if r["item_id"].startswith("grouped/")])
+    plan, results = prepare_submission(run, leaderboard_repo="simbench/leaderboard",
+                                       model_repo="me/model", items=all_items, n_resamples=50,
+                                       submitted_at=SUBMITTED_AT)
+    assert set(results["splits"]) == {"grouped"}
+    (op,) = plan.model.operations()
+    data = yaml.safe_load(op.path_or_fileobj)
+    assert [(d["dataset"]["task_id"], d["value"]) for d in data] == [("grouped", 50.0)]

@@ -20,7 +20,7 @@ import io
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..data.schema import Item
@@ -57,6 +57,8 @@ class BoardRow:
         pop, grouped: split scores when known.
         source: ``"reported in the paper"`` or ``"submitted"``.
         protocol, revision, submitted_at, entry: provenance of submitted rows.
+        splits: the scored splits (``"pop+grouped"``, or one split: then ``score`` is that split's
+            score alone, which the page and the tables point out).
     """
 
     model: str
@@ -72,6 +74,7 @@ class BoardRow:
     revision: str | None = None
     submitted_at: str | None = None
     entry: str | None = None
+    splits: str = "pop+grouped"
 
 
 def published_rows() -> list[BoardRow]:
@@ -138,7 +141,8 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
             pop=splits["pop"]["score"] if "pop" in splits else None,
             grouped=splits["grouped"]["score"] if "grouped" in splits else None,
             protocol=run.protocol, revision=run.model.revision or run.model.content_hash,
-            submitted_at=run.finished_at or run.created_at, entry=rel))
+            submitted_at=run.finished_at or run.created_at, entry=rel,
+            splits="+".join(sub.splits)))
     if problems:
         raise SubmissionError(problems, str(root))
     logger.info("re-scored %d submissions from %s", len(rows), root)
@@ -151,7 +155,7 @@ def rank_rows(rows: Sequence[BoardRow]) -> list[BoardRow]:
 
 
 CSV_FIELDS = ("rank", "model", "model_type", "method", "score", "ci_low", "ci_high", "pop",
-              "grouped", "source", "protocol", "revision", "submitted_at", "entry")
+              "grouped", "splits", "source", "protocol", "revision", "submitted_at", "entry")
 
 
 def _fmt(x: float | None) -> str:
@@ -164,14 +168,20 @@ def to_csv(rows: Sequence[BoardRow]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     for rank, r in enumerate(rank_rows(rows), start=1):
-        d = asdict(r)
         w.writerow([rank, r.model, r.model_type, r.method, _fmt(r.score), _fmt(r.low),
-                    _fmt(r.high), _fmt(r.pop), _fmt(r.grouped), r.source, d["protocol"] or "",
-                    d["revision"] or "", d["submitted_at"] or "", d["entry"] or ""])
+                    _fmt(r.high), _fmt(r.pop), _fmt(r.grouped), r.splits, r.source,
+                    r.protocol or "", r.revision or "", r.submitted_at or "", r.entry or ""])
     return buf.getvalue()
 
 
 _BASELINE_MD = "| | **uniform baseline** | | | **0.00** | | | | every option equally likely |"
+
+
+def source_text(r: BoardRow) -> str:
+    """``reported in the paper`` or ``submitted``, saying when only one split was scored."""
+    if r.splits != "pop+grouped":
+        return f"{r.source} ({r.splits} split only)"
+    return r.source
 
 
 def interval_text(r: BoardRow) -> str:
@@ -191,8 +201,7 @@ def to_markdown(rows: Sequence[BoardRow]) -> str:
         ci = interval_text(r)
         name = r.model.replace("|", "\\|")
         out.append(f"| {rank} | {name} | {r.model_type} | {r.method} | {fmt_score(r.score)} | "
-                   f"{ci} | "
-                   f"{_fmt(r.pop)} | {_fmt(r.grouped)} | {r.source} |")
+                   f"{ci} | {_fmt(r.pop)} | {_fmt(r.grouped)} | {source_text(r)} |")
     if not baseline_done and len(rows) > 1:
         out.append(_BASELINE_MD)
     return "\n".join(out) + "\n"

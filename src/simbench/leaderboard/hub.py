@@ -93,7 +93,7 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
 
 def eval_results_yaml(results: dict[str, Any], sub: ValidatedSubmission, *, dataset_id: str,
                       source_url: str, date: str) -> bytes:
-    """``.eval_results/simbench.yaml``: task ids ``simbench``, ``pop``, ``grouped`` (submitted)."""
+    """``.eval_results/simbench.yaml``: task ids ``simbench`` (both splits), ``pop``, ``grouped``."""
     import yaml
     from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
@@ -113,7 +113,8 @@ def eval_results_yaml(results: dict[str, Any], sub: ValidatedSubmission, *, data
                                source_url=source_url, source_name="SimBench leaderboard submission",
                                notes=notes)
 
-    entries = [entry("simbench", results, "simbench_score")]
+    # The headline is the mean of both split scores: a one-split submission reports its split only.
+    entries = [entry("simbench", results, "simbench_score")] if len(sub.splits) == 2 else []
     entries += [entry(split, results["splits"][split], "score") for split in sub.splits]
     text = yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
     return text.encode("utf-8")

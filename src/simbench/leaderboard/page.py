@@ -149,6 +149,8 @@ def _row(rank: int, r: BoardRow, scale: _Scale) -> str:
     ci = interval_text(r)
     title = "" if paper else f' title="{e(f"revision {r.revision}; protocol {r.protocol}")}"'
     src = PAPER_SOURCE if paper else f"submitted {e((r.submitted_at or '')[:10])}"
+    if r.splits != "pop+grouped":
+        src += f" ({e(r.splits)} split only)"
     cells = [f'<td class="num">{rank}</td>', f"<td{title}>{e(r.model)}</td>",
              f"<td>{e(r.model_type)}</td>", f"<td>{e(r.method)}</td>",
              f'<td class="num score">{fmt_score(r.score)}</td>', f'<td class="num">{ci}</td>',
