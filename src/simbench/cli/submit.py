@@ -23,9 +23,9 @@ _SHOW_PREDICTIONS = 3
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "submit", help="validate, re-score and submit a run to a leaderboard (Hub pull requests)",
-        description="Validate a run folder (or bundled submission .json) strictly, recompute its "
-                    "scores with confidence intervals, and open two pull requests: the entry in "
-                    "the leaderboard dataset repository and .eval_results/simbench.yaml in the "
+        description="Validate a run folder (or bundled submission .json) strictly, recompute its\n"
+                    "scores with confidence intervals, and open two pull requests: the entry in\n"
+                    "the leaderboard dataset repository and .eval_results/simbench.yaml in the\n"
                     "model repository. Token from $HF_TOKEN or 'hf auth login'.",
         epilog=_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir", metavar="RUN_DIR", help="run folder or bundled submission .json")
