@@ -138,3 +138,18 @@ def test_a_one_split_submission_reports_that_split_only(half_run, copy_run, all_
     (op,) = plan.model.operations()
     data = yaml.safe_load(op.path_or_fileobj)
     assert [(d["dataset"]["task_id"], d["value"]) for d in data] == [("grouped", 50.0)]
+
+
+def test_eval_results_layout_without_eval_result_entry(monkeypatch):
+    """Older huggingface_hub releases lack EvalResultEntry: the same YAML is written by hand."""
+    import sys
+
+    from simbench.leaderboard.hub import _eval_result_dicts
+
+    entries = [{"dataset_id": "pitehu/SimBench", "task_id": t, "value": v, "date": "2026-11-27",
+                "source_url": "https://huggingface.co/datasets/me/board/blob/main/x.json",
+                "source_name": "SimBench leaderboard submission", "notes": "method=verbalized"}
+               for t, v in (("simbench", 12.34), ("pop", 10.0), ("grouped", 14.68))]
+    with_library = _eval_result_dicts(entries)
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # import fails
+    assert _eval_result_dicts(entries) == with_library

@@ -95,29 +95,42 @@ def eval_results_yaml(results: dict[str, Any], sub: ValidatedSubmission, *, data
                       source_url: str, date: str) -> bytes:
     """``.eval_results/simbench.yaml``: task ids ``simbench`` (both splits), ``pop``, ``grouped``."""
     import yaml
-    from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
     run = sub.run
     interval = results.get("interval", {})
     level = int(round(100 * float(interval.get("level", 0.95))))
 
-    def entry(task_id: str, block: dict[str, Any], score_key: str) -> EvalResultEntry:
+    def entry(task_id: str, block: dict[str, Any], score_key: str) -> dict[str, Any]:
         ci = ""
         if block.get("low") is not None:
             ci = f"; {level}% CI [{fmt_score(block['low'])}, {fmt_score(block['high'])}]"
         notes = (f"method={run.method}; protocol={run.protocol}; model revision="
                  f"{run.model.revision or run.model.content_hash}{ci}; recomputed by "
                  f"simbench-eval {results['computed_with']['simbench']}")
-        return EvalResultEntry(dataset_id=dataset_id, task_id=task_id,
-                               value=round(float(block[score_key]), 2), date=date,
-                               source_url=source_url, source_name="SimBench leaderboard submission",
-                               notes=notes)
+        return {"dataset_id": dataset_id, "task_id": task_id,
+                "value": round(float(block[score_key]), 2), "date": date,
+                "source_url": source_url, "source_name": "SimBench leaderboard submission",
+                "notes": notes}
 
     # The headline is the mean of both split scores: a one-split submission reports its split only.
     entries = [entry("simbench", results, "simbench_score")] if len(sub.splits) == 2 else []
     entries += [entry(split, results["splits"][split], "score") for split in sub.splits]
-    text = yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(_eval_result_dicts(entries), sort_keys=False, allow_unicode=True)
     return text.encode("utf-8")
+
+
+def _eval_result_dicts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Serialise with ``huggingface_hub.EvalResultEntry`` (huggingface_hub >= 1.3), else by hand
+    in the same layout (``dataset: {id, task_id}``, ``value``, ``date``, ``source``, ``notes``)."""
+    try:
+        from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
+    except ImportError:  # an older huggingface_hub: the documented layout, written directly
+        return [{"dataset": {"id": e["dataset_id"], "task_id": e["task_id"]}, "value": e["value"],
+                 "date": e["date"], "source": {"url": e["source_url"], "name": e["source_name"]},
+                 "notes": e["notes"]} for e in entries]
+    out: list[dict[str, Any]] = eval_result_entries_to_yaml([EvalResultEntry(**e)
+                                                             for e in entries])
+    return out
 
 
 @dataclass(frozen=True)
