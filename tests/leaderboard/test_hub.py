@@ -107,6 +107,7 @@ def test_dry_run_prints_the_operations_and_contents(half_run, tmp_path, capsys):
     assert "CommitOperationAdd(path_in_repo='.eval_results/simbench.yaml'" in out
     assert "task_id: simbench" in out and "task_id: grouped" in out
     assert '"simbench_score": 50.0' in out
+    assert '"matches": true' in out and "warning" not in out  # same data as the run
     assert "13,507 more prediction lines" in out  # 3 shown
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert written[0] == f"{HALF_MODEL_ID}/.eval_results/simbench.yaml"
@@ -153,3 +154,15 @@ def test_eval_results_layout_without_eval_result_entry(monkeypatch):
     with_library = _eval_result_dicts(entries)
     monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # import fails
     assert _eval_result_dicts(entries) == with_library
+
+
+def test_a_different_data_hash_is_recorded_and_warned_about(half_run, copy_run, capsys):
+    run = copy_run(half_run)
+    info = json.loads((run / "run.json").read_text())
+    info["data"]["sha256"] = "f" * 64
+    (run / "run.json").write_text(json.dumps(info))
+    assert main(["submit", str(run), "--leaderboard", "simbench/leaderboard", "--dry-run",
+                 "--n-resamples", "20", "--model-repo", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: the run's data hash ffffffffffff differs" in out
+    assert '"run_sha256": "' + "f" * 64 + '"' in out and '"matches": false' in out

@@ -113,6 +113,9 @@ def _submit(args: argparse.Namespace) -> int:
     failures = results["failures"]
     print(f"accepted: SimBench score {fmt_score(results['simbench_score'])}{ci} recomputed from "
           f"{failures['n_items']} predictions ({failures['n_failed']} failed)")
+    if results["data"]["matches"] is False:
+        print(f"warning: the run's data hash {results['data']['run_sha256'][:12]} differs from "
+              f"the data it was re-scored on ({str(results['data']['scored_with_sha256'])[:12]})")
     if args.dry_run:
         print("dry run: nothing is uploaded. The pull requests would be:")
         _show(plan)

@@ -33,12 +33,15 @@ logger = logging.getLogger(__name__)
 _AUTO = "auto"
 
 
-def _items(items: Sequence[Item] | None, source: str | os.PathLike[str] | None) -> list[Item]:
+def _items(items: Sequence[Item] | None, source: str | os.PathLike[str] | None
+           ) -> tuple[list[Item], str | None]:
+    """The full items and the sha256 of the data they came from (``None`` when given as items)."""
     if items is not None:
-        return list(items)
-    from ..data.load import load_items
+        return list(items), None
+    from ..data.load import load_items, resolve_source
 
-    return load_items("both", source=source)
+    src = resolve_source(source)
+    return load_items("both", source=src), src.sha256()
 
 
 def prepare_submission(
@@ -52,6 +55,7 @@ def prepare_submission(
     n_resamples: int = 1000,
     seed: int = 0,
     submitted_at: str | None = None,
+    data_sha256: str | None = None,
 ) -> tuple[SubmissionPlan, dict[str, Any]]:
     """Validate a run folder or bundled file, re-score it and plan the two pull requests.
 
@@ -62,15 +66,25 @@ def prepare_submission(
             run's model id when it is a Hub id, ``None`` skips the model pull request.
         dataset_id: the benchmark dataset id written into the evaluation results.
         items: the full benchmark items (``None``: loaded from ``source`` / ``$SIMBENCH_DATA``).
+        source: where to load the items from when ``items`` is None.
         n_resamples, seed: bootstrap settings.
         submitted_at: the time stamp of the entry (default: now, UTC).
+        data_sha256: the hash of the data the items came from (computed when they are loaded
+            here); recorded beside the run's own ``data.sha256`` in ``results["data"]``.
 
     Raises:
         SubmissionError: listing every problem of an invalid submission.
     """
-    all_items = _items(items, source)
+    all_items, loaded_sha = _items(items, source)
     sub = validate_submission(read_submission(path), all_items)
     results = recompute_results(sub, all_items, n_resamples=n_resamples, seed=seed)
+    scored_sha = data_sha256 or loaded_sha
+    results["data"] = {"run_sha256": sub.run.data.sha256, "scored_with_sha256": scored_sha,
+                       "matches": None if scored_sha is None else scored_sha == sub.run.data.sha256}
+    if results["data"]["matches"] is False:
+        logger.warning("the run used data %s but it was re-scored on data %s: the items and "
+                       "labels agree, check that the human distributions are the same release",
+                       sub.run.data.sha256[:12], str(scored_sha)[:12])
     repo = default_model_repo(sub.run.model.id) if model_repo == _AUTO else model_repo
     plan = plan_submission(sub, results, leaderboard_repo=leaderboard_repo, model_repo=repo,
                            dataset_id=dataset_id, submitted_at=submitted_at)
@@ -91,7 +105,7 @@ def build_leaderboard(
     Every submission under ``submissions`` is validated and re-scored; the published results are
     added. Returns the written paths by kind.
     """
-    all_items = _items(items, source)
+    all_items, _ = _items(items, source)
     rows = rank_rows(published_rows()
                      + submission_rows(submissions, all_items, n_resamples=n_resamples, seed=seed))
     folder = Path(out)
