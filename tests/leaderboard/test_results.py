@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lb_helpers import SUBMITTED_AT
+from lb_helpers import SUBMITTED_AT, edit_lines
 
 from simbench.leaderboard import (
     prepare_submission,
@@ -89,3 +89,17 @@ def test_standard_error_fallback(half_run, all_items):
     assert head["estimate"] == pytest.approx(50.0, abs=1e-9)
     assert head["low"] < 50.0 < head["high"]
     assert ci["method"].startswith("standard error")
+
+
+def test_failed_items_are_scored_as_uniform_and_counted(half_run, copy_run, all_items):
+    run = copy_run(half_run)
+    failed = {"pop/5", "pop/6", "grouped/9"}
+    edit_lines(run / "predictions.jsonl", lambda rows: [
+        dict(r, distribution=None, status="failed", error="no JSON object in the output",
+             raw_outputs=["I think most would say A"]) if r["item_id"] in failed else r
+        for r in rows])
+    sub = _validated(run, all_items)
+    res = recompute_results(sub, all_items, n_resamples=20)
+    assert res["failures"]["n_failed"] == 3 and int(sub.failed.sum()) == 3
+    ref = score_predictions(run / "predictions.jsonl", items=all_items, failures="uniform")
+    assert res["simbench_score"] == ref["simbench_score"] < 50.0
