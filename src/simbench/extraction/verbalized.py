@@ -1,0 +1,244 @@
+"""Verbalized elicitation with transformers: the model writes ``{"A": 30, "B": 70}``, we parse it.
+
+Design:
+
+- Prompts: the chat template with the generation prompt (``prompt_mode="auto"`` picks chat when
+  the tokenizer has a template; base models get ``system + "\\n" + user``), the protocol's
+  verbalized ending (:func:`simbench.prompts.verbalized_ending`). Chat prompts are tokenized
+  without adding special tokens (the template writes its own BOS, as
+  ``apply_chat_template(tokenize=True)`` does in the release).
+- Generation: items sorted by prompt length, batched with left padding, up to
+  ``max_new_tokens`` (250) new tokens; a row stops as soon as its text holds a parsable answer
+  (a ``StoppingCriteria``; the parse of the full text is unchanged by stopping there, because
+  the parser takes the first usable object).
+- Sampling (:mod:`.attempts`): greedy first attempt (the release's 0.0001 under
+  ``protocol="release"``), then up to ``retries - 1`` sampled attempts at ``temperature`` for
+  the rows that failed. Sampling is the Gumbel-max trick with one ``torch.Generator`` per row,
+  seeded by :func:`~.attempts.item_seed`: exact sampling from ``softmax(logits / T)`` restricted
+  to the ``top_k`` (50, transformers' default) most likely tokens, and independent of the batch
+  an item runs in, so a resumed run reproduces a clean one.
+- Failures: an item whose attempts all fail is a ``status="failed"`` prediction keeping its raw
+  outputs and reasons; the run carries on.
+
+Examples
+--------
+>>> from simbench.extraction.verbalized import VerbalizedBackend  # doctest: +SKIP
+>>> backend = VerbalizedBackend(model, tokenizer, seed=0, batch_size=8)  # doctest: +SKIP
+>>> next(backend.predict(items)).distribution  # doctest: +SKIP
+{'A': 0.3, 'B': 0.7}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .attempts import AttemptSchedule, ItemAttempts
+from .base import Backend, ExtractionError, Prediction, prompt_hash
+from .parsing import parse_verbalized
+
+if TYPE_CHECKING:
+    from ..data.schema import Item
+
+__all__ = ["DEFAULT_MAX_NEW_TOKENS", "VerbalizedBackend"]
+
+logger = logging.getLogger(__name__)
+
+#: The release's generation budget.
+DEFAULT_MAX_NEW_TOKENS = 250
+_AUTO_BATCH = {"cpu": 8, "other": 32}
+
+
+class VerbalizedBackend(Backend):
+    """Verbalized distributions from a loaded transformers model (batched ``generate``).
+
+    Args:
+        model: a causal LM (``PreTrainedModel``), already on its device.
+        tokenizer: its tokenizer.
+        method: must be ``"verbalized"`` (passed by the backend factory).
+        model_id: the name recorded in provenance.
+        protocol: ``"default"`` or ``"release"`` (release parser and first-attempt temperature).
+        prompt_mode: ``"auto"``, ``"chat"`` or ``"base"``.
+        batch_size: rows per ``generate`` call, or ``"auto"`` (8 on CPU, 32 on accelerators,
+            halved on out-of-memory).
+        seed: run seed; each attempt's seed derives from it, the item and the attempt.
+        max_new_tokens: generation budget per attempt (250).
+        temperature: temperature of the retry attempts (1.0).
+        retries: attempts per item before it is recorded as failed (5).
+        first_temperature: override of the first attempt's temperature.
+        top_k: sampling keeps the ``top_k`` most likely tokens (``0``: all).
+        stop_on_json: stop a row once its answer parses.
+    """
+
+    method = "verbalized"
+    name = "transformers"
+
+    def __init__(self, model: Any, tokenizer: Any, *, method: str = "verbalized",
+                 model_id: str | None = None, protocol: str = "default",
+                 prompt_mode: str = "auto", batch_size: int | str = "auto", seed: int = 0,
+                 max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS, temperature: float = 1.0,
+                 retries: int = 5, first_temperature: float | None = None, top_k: int = 50,
+                 stop_on_json: bool = True) -> None:
+        from ..prompts import PromptRenderer, chat_template_hash
+
+        if method != "verbalized":
+            raise ExtractionError(f"VerbalizedBackend implements method 'verbalized', not {method!r}")
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.model_id = model_id or getattr(getattr(model, "config", None), "_name_or_path", None)
+        self.protocol = protocol
+        self.renderer = PromptRenderer.create(tokenizer, prompt_mode=prompt_mode,
+                                              protocol=protocol, method="verbalized")
+        self.schedule = AttemptSchedule(retries=retries, temperature=temperature,
+                                        first_temperature=first_temperature, protocol=protocol,
+                                        seed=seed)
+        self.max_new_tokens = max_new_tokens
+        self.top_k = top_k
+        self.stop_on_json = stop_on_json
+        self.batch_size = batch_size
+        self._template_hash = chat_template_hash(tokenizer) if self.renderer.mode == "chat" else None
+        self._pad_id = _pad_id(tokenizer)
+
+    # ----------------------------------------------------------------- Backend API
+
+    def prompt_text(self, item: Item) -> str:
+        """The exact prompt text (chat template rendered, generation prompt added)."""
+        return self.renderer.text(item)
+
+    def provenance(self) -> dict[str, Any]:
+        """Identity of the results: model, protocol, prompt mode, generation settings."""
+        dtype = getattr(self.model, "dtype", None)
+        return {
+            "method": self.method, "backend": self.name, "protocol": self.protocol,
+            "prompt_mode": self.renderer.mode,
+            "model": {"id": self.model_id, "type": self.renderer.mode,
+                      "dtype": None if dtype is None else str(dtype).replace("torch.", "")},
+            "chat_template_hash": self._template_hash, "label_token_ids": None,
+            "device": str(getattr(self.model, "device", "cpu")),
+            "generation": {"max_new_tokens": self.max_new_tokens, "top_k": self.top_k,
+                           "stop_on_json": self.stop_on_json, **self.schedule.provenance()},
+        }
+
+    def predict(self, items: Sequence[Item], *, progress: bool = True) -> Iterator[Prediction]:
+        """Yield one prediction per item, per finished batch (retries included)."""
+        from tqdm.auto import tqdm
+
+        from .batching import BatchSizer
+
+        rows = []
+        for item in items:
+            text = self.prompt_text(item)
+            ids = self._token_ids(text)
+            rows.append((ItemAttempts(item.item_id, tuple(item.option_labels), prompt_hash(text)),
+                         ids))
+        rows.sort(key=lambda r: len(r[1]), reverse=True)
+        sizer = BatchSizer(self._initial_batch_size(), auto=self.batch_size == "auto")
+        bar = tqdm(total=len(rows), disable=not progress, desc="verbalized", unit="item")
+        try:
+            for batch, _ in sizer.run(rows, self._run_batch):
+                for state, _ids in batch:
+                    yield state.prediction(self.schedule)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+
+    # ----------------------------------------------------------------- internals
+
+    def _token_ids(self, text: str) -> list[int]:
+        special = self.renderer.mode == "base"
+        return [int(i) for i in self.tokenizer(text, add_special_tokens=special)["input_ids"]]
+
+    def _initial_batch_size(self) -> int:
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        device = str(getattr(self.model, "device", "cpu"))
+        return _AUTO_BATCH["cpu" if device.startswith("cpu") else "other"]
+
+    def _run_batch(self, batch: Sequence[tuple[ItemAttempts, list[int]]]) -> None:
+        """All attempts for one batch: the whole batch first, then its failed rows again."""
+        pending = list(batch)
+        for attempt in range(self.schedule.retries):
+            if not pending:
+                return
+            texts = self._generate([ids for _, ids in pending], [s for s, _ in pending], attempt)
+            pending = [(s, ids) for (s, ids), text in zip(pending, texts)
+                       if not s.record(text, parse_verbalized(text, s.labels,
+                                                              protocol=self.protocol))]
+
+    def _generate(self, prompts: list[list[int]], states: list[ItemAttempts],
+                  attempt: int) -> list[str]:
+        import torch
+
+        from .batching import left_pad
+
+        device = _input_device(self.model)
+        ids, mask = left_pad(prompts, pad_id=self._pad_id, device=device)
+        temperature = self.schedule.temperature_at(attempt)
+        processors, stoppers = _generation_hooks(
+            self.tokenizer, width=ids.shape[1],
+            labels=[s.labels for s in states] if self.stop_on_json else None,
+            protocol=self.protocol, temperature=temperature, top_k=self.top_k,
+            seeds=[self.schedule.seed_for(s.item_id, attempt) for s in states], device=device)
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids, attention_mask=mask, max_new_tokens=self.max_new_tokens,
+                do_sample=False, num_beams=1, temperature=None, top_k=None, top_p=None,
+                logits_processor=processors, stopping_criteria=stoppers,
+                pad_token_id=self._pad_id)
+        new = out[:, ids.shape[1]:]
+        return [self.tokenizer.decode(row, skip_special_tokens=True) for row in new]
+
+
+def _pad_id(tokenizer: Any) -> int:
+    pad = tokenizer.pad_token_id
+    if pad is None:
+        pad = tokenizer.eos_token_id
+    if pad is None:
+        raise ExtractionError("the tokenizer has neither a pad nor an EOS token: cannot batch")
+    return int(pad)
+
+
+def _input_device(model: Any) -> Any:
+    """The device of the input embeddings (the first device under ``device_map="auto"``)."""
+    try:
+        return model.get_input_embeddings().weight.device
+    except AttributeError:
+        return getattr(model, "device", "cpu")
+
+
+def _generation_hooks(tokenizer: Any, *, width: int, labels: list[tuple[str, ...]] | None,
+                      protocol: str, temperature: float, top_k: int, seeds: list[int],
+                      device: Any) -> tuple[Any, Any]:
+    """``(LogitsProcessorList, StoppingCriteriaList)`` for one ``generate`` call."""
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    from ._generation_hooks import AnswerStopper, SeededGumbelSampler
+
+    processors = LogitsProcessorList()
+    if temperature > 0:
+        processors.append(SeededGumbelSampler(seeds, temperature=temperature, top_k=top_k,
+                                              device=device))
+    stoppers = StoppingCriteriaList()
+    if labels is not None:
+        stoppers.append(AnswerStopper(tokenizer, width=width, labels=labels, protocol=protocol))
+    return processors, stoppers
+
+
+def answer_complete(text: str, labels: Sequence[str], protocol: str) -> bool:
+    """Whether generation can stop: the text's answer is already determined.
+
+    Default protocol: the text parses (the parser takes the first usable object, so later text
+    cannot change the result). Release protocol: a ``{...}`` object has closed (the release
+    parser reads the first one only).
+
+    >>> answer_complete('{"A": 1, "B": 2}', ["A", "B"], "default")
+    True
+    >>> answer_complete('{"A": X, "B": X}', ["A", "B"], "default")
+    False
+    """
+    if protocol == "release":
+        return "}" in text.partition("{")[2]
+    return parse_verbalized(text, labels).ok
