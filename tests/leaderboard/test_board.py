@@ -93,3 +93,14 @@ def test_page_without_submissions_holds_the_45_published_rows():
         "Llama-3.1-8B-Instruct<")
     assert "reported in the paper" in page
     assert to_markdown(published_rows()).count("\n") == 2 + 45 + 1
+
+
+def test_only_the_submissions_folder_of_a_repository_clone_is_read(submissions, tmp_path):
+    from simbench.leaderboard.board import find_submissions
+
+    folder = shutil.copytree(submissions, tmp_path / "clone")
+    (folder / "README.md").write_text("# SimBench leaderboard\n")
+    (folder / "eval.yaml").write_text("name: SimBench\n")
+    (folder / "dataset_infos.json").write_text("{}")
+    found = [p.relative_to(folder).as_posix() for p in find_submissions(folder)]
+    assert len(found) == 2 and all(p.startswith("submissions/") for p in found)

@@ -84,10 +84,15 @@ def published_rows() -> list[BoardRow]:
 
 
 def find_submissions(folder: str | os.PathLike[str]) -> list[Path]:
-    """Submissions under ``folder``: run folders (with ``run.json``) and bundled ``.json`` files."""
+    """Submissions under ``folder``: run folders (with ``run.json``) and bundled ``.json`` files.
+
+    In a clone of the leaderboard dataset repository only its ``submissions/`` folder is read.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"submissions folder not found: {root}")
+    if (root / "submissions").is_dir():  # a clone of the leaderboard dataset repository
+        root = root / "submissions"
     return sorted(_walk(root))
 
 
