@@ -97,3 +97,15 @@ def test_bad_arguments_are_rejected(mixture, sample_items):
         bootstrap_ci(sample_items + sample_items[:1], np.vstack([pred, pred[:1]]), n_resamples=10)
     with pytest.raises(ValueError, match="no items"):
         bootstrap_ci([], pred[:0], n_resamples=10)
+
+
+def test_bootstrap_variance_is_the_unbiased_one_for_small_strata(all_items):
+    """With C - 1 of C clusters drawn, the bootstrap variance of a stratum mean is s^2 / C (the
+    usual unbiased standard error), not the plain bootstrap's (C - 1) / C of it."""
+    items = [it for it in all_items if it.study == "jester" and it.split == "pop"][:6]
+    values = np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0])
+    layout = build_layout(items)
+    draws = draw_clusters(layout, 200_000, np.random.default_rng(0))
+    res = ResampledScores(layout, values, draws)
+    expected = values.std(ddof=1) / np.sqrt(values.size)
+    assert res.study[:, 0].std() == pytest.approx(expected, rel=0.01)

@@ -7,6 +7,11 @@ per-study means, the split means (plain mean over the split's rows, as the score
 headline (mean of the split scores). Norms are held fixed (the full-split norms by default), so the
 interval reflects which questions were asked, not the scaling. Intervals are percentile intervals.
 
+Each resample draws ``C - 1`` of a stratum's ``C`` clusters (McCarthy and Snowden's rescaling): the
+plain ``C``-out-of-``C`` bootstrap shrinks the variance of a stratum mean by ``(C - 1) / C``, which
+matters for small runs (with 2 items per study it would halve the variance). A stratum holding a
+single cluster contributes no sampling variance (nothing to resample); score more items.
+
 Everything is vectorised: all resamples of a stratum are drawn as one ``(B, C)`` integer matrix.
 
 Examples
@@ -36,8 +41,9 @@ __all__ = ["BOOTSTRAP_METHOD", "ResampledScores", "bootstrap_ci", "draw_clusters
 
 logger = logging.getLogger(__name__)
 
-BOOTSTRAP_METHOD = ("cluster bootstrap: question clusters (Item.cluster_id) resampled with replacement "
-                    "within each (split, study) stratum; percentile intervals; norms held fixed")
+BOOTSTRAP_METHOD = ("cluster bootstrap: C-1 of the C question clusters (Item.cluster_id) of each "
+                    "(split, study) stratum resampled with replacement; percentile intervals; "
+                    "norms held fixed")
 
 
 def draw_clusters(layout: Layout, n_resamples: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -46,7 +52,8 @@ def draw_clusters(layout: Layout, n_resamples: int, rng: np.random.Generator) ->
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     draws = []
     for clusters in layout.stratum_clusters:
-        pick = rng.integers(0, clusters.shape[0], size=(n_resamples, clusters.shape[0]))
+        size = max(clusters.shape[0] - 1, 1)  # the (C - 1) rescaling bootstrap (see module doc)
+        pick = rng.integers(0, clusters.shape[0], size=(n_resamples, size))
         draws.append(clusters[pick])
     return draws
 

@@ -149,7 +149,7 @@ def attribute_deltas(
         clusters = np.unique([items[i].cluster_id for i in gi], return_inverse=True)[1]
         c_sum = np.bincount(clusters, weights=delta)
         c_n = np.bincount(clusters).astype(np.float64)
-        pick = rng.integers(0, c_sum.size, size=(n_resamples, c_sum.size))
+        pick = rng.integers(0, c_sum.size, size=(n_resamples, max(c_sum.size - 1, 1)))
         boot = c_sum[pick].sum(axis=1) / c_n[pick].sum(axis=1)
         low, high = np.quantile(boot, [alpha, 1.0 - alpha])
         per_study: dict[str, list[float]] = defaultdict(list)
@@ -168,7 +168,7 @@ def attribute_deltas(
             "unmatched": unmatched[:20], "seed": int(seed), "n_resamples": int(n_resamples),
             "level": float(level),
             "method": "mean of score(group row) - score(same question's country-only row); "
-                      "cluster bootstrap percentile interval over questions"}
+                      "cluster bootstrap (C-1 of C questions) percentile interval"}
 
 
 def _example_item(grouping: dict[str, str]) -> Item:
