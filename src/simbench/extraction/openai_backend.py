@@ -22,7 +22,8 @@ Token probabilities (``method="token_probs"``)
     ``tokenizer`` (object, folder or Hub id) with a chat template, the chat template rendered
     locally with the answer prefix ``"("`` (``prompt_mode="chat"``, what ``"auto"`` picks then);
     the server adds BOS by its own rule, so the release protocol's duplicated BOS is not
-    reproduced here.
+    reproduced here. A server that returns no logprobs (``transformers serve``) stops the run
+    with :class:`ServerError`.
 
 Transport: at most ``concurrency`` requests in flight; a 429, a 5xx, a timeout or a dropped
 connection is retried up to ``max_http_retries`` times with exponential back-off and jitter
@@ -342,12 +343,13 @@ def _top_logprobs(reply: Mapping[str, Any]) -> dict[str, float]:
     A token text returned twice keeps its first (most likely) entry.
     """
     try:
-        logprobs = reply["choices"][0]["logprobs"]
-    except (KeyError, IndexError, TypeError):
-        raise ValueError("the server's reply has no choices[0].logprobs") from None
+        logprobs = reply["choices"][0].get("logprobs")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise ValueError(f"unexpected reply (no choices[0]): {json.dumps(reply)[:200]}") from None
     if not logprobs:
-        raise ValueError("the server returned no logprobs (it may not support them: use "
-                         "--method verbalized with this server)")
+        raise ServerError("the server returned no logprobs for a completions request with "
+                          "'logprobs' (it does not support them, e.g. transformers serve): use "
+                          "--method verbalized with this server")
     if isinstance(logprobs.get("top_logprobs"), list) and logprobs["top_logprobs"]:
         first = logprobs["top_logprobs"][0]
         return {str(k): float(v) for k, v in dict(first).items()}
