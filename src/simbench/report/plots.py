@@ -48,6 +48,14 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot(1, 1, 1)
 
 
+def _whiskers(entries: Sequence[Mapping[str, Any]], key: str = "estimate") -> np.ndarray:
+    """``(2, n)`` error-bar lengths from ``low``/``high``; a percentile interval need not contain the
+    estimate (and a one-cluster stratum differs from it by rounding only), so lengths are clipped at 0.
+    """
+    err = np.array([[v[key] - v["low"], v["high"] - v[key]] for v in entries], dtype=np.float64)
+    return np.clip(err.reshape(-1, 2), 0.0, None).T
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=_DPI)
@@ -62,7 +70,7 @@ def study_bar_plot(intervals: Mapping[str, Any], ceiling: Mapping[str, Any] | No
     fig, ax = _figure(8.0, 1.8 + 0.32 * len(rows))
     y = np.arange(len(rows))[::-1]
     est = np.array([v["estimate"] for _, _, v in rows])
-    err = np.array([[v["estimate"] - v["low"], v["high"] - v["estimate"]] for _, _, v in rows]).T
+    err = _whiskers([v for _, _, v in rows])
     colours = [SPLIT_COLOURS.get(sp, OKABE_ITO[2]) for sp, _, _ in rows]
     ax.barh(y, est, xerr=err, color=colours, edgecolor="black", linewidth=0.4,
             error_kw={"elinewidth": 1.0, "capsize": 2.5})
@@ -135,8 +143,7 @@ def attribute_plot(attributes: Mapping[str, Any], *, title: str) -> bytes:
     fig, ax = _figure(7.5, 2.2 + 0.35 * len(names))
     y = np.arange(len(names))[::-1]
     d = np.array([attributes[n]["delta"] for n in names])
-    err = np.array([[attributes[n]["delta"] - attributes[n]["low"],
-                     attributes[n]["high"] - attributes[n]["delta"]] for n in names]).T
+    err = _whiskers([attributes[n] for n in names], key="delta")
     colours = [OKABE_ITO[5] if v < 0 else OKABE_ITO[2] for v in d]
     ax.barh(y, d, xerr=err if len(names) else None, color=colours, edgecolor="black",
             linewidth=0.4, error_kw={"capsize": 2.5})
@@ -157,7 +164,7 @@ def paired_study_plot(comparison: Mapping[str, Any], *, title: str) -> bytes:
     fig, ax = _figure(8.0, 1.8 + 0.3 * len(rows))
     y = np.arange(len(rows))[::-1]
     est = np.array([v["estimate"] for _, v in rows])
-    err = np.array([[v["estimate"] - v["low"], v["high"] - v["estimate"]] for _, v in rows]).T
+    err = _whiskers([v for _, v in rows])
     bold = [not name.startswith("  ") for name, _ in rows]
     ax.errorbar(est, y, xerr=err, fmt="none", ecolor=OKABE_ITO[4], capsize=2.5)
     ax.scatter(est, y, s=[40 if b else 18 for b in bold], marker="D",
