@@ -71,3 +71,23 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def smollm2_transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``transformers serve`` pinned to SmolLM2 (the GGUF file, dequantized to float32)."""
+    cmd = transformers_serve_command()
+    folder = smollm2_folder()
+    if cmd is None or folder is None:
+        unavailable("transformers serve or the SmolLM2 GGUF file is not installed")
+    assert cmd is not None and folder is not None
+    port = free_port()
+    log = tmp_path_factory.mktemp("transformers-serve-smollm2") / "server.log"
+    server = Server([*cmd, f"{folder}:{SMOLLM2_GGUF}", "--host", "127.0.0.1", "--port", str(port),
+                     "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
+                    port, log, offline_env())
+    try:
+        server.wait_ready(timeout=240)
+        yield server
+    finally:
+        server.stop()

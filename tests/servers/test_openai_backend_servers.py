@@ -153,3 +153,34 @@ def test_llamacpp_agrees_with_the_transformers_engine(llamacpp_server, smollm2_t
     print(f"llama.cpp vs transformers engine, {len(items)} items: mean TV {mean_tv:.4f}, "
           f"max {max(tvs):.4f}")
     assert mean_tv < 0.1
+
+
+@pytest.mark.slow
+def test_smollm2_verbalized_served_equals_in_process(smollm2_transformers_server,
+                                                     smollm2_tokenizer, all_items) -> None:
+    """SmolLM2 verbalized through transformers serve vs in-process, same seed: same answers."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from simbench.extraction.verbalized import VerbalizedBackend
+
+    items = [it for it in all_items if it.split == "pop"][::1200][:6]
+    model_name = f"{smollm2_folder()}:{SMOLLM2_GGUF}"
+    remote = OpenAIBackend(model_name, base_url=smollm2_transformers_server.base_url,
+                           retries=1, concurrency=1)
+    served = {p.item_id: p for p in remote.predict(items, progress=False)}
+    model = AutoModelForCausalLM.from_pretrained(Path(smollm2_folder()), gguf_file=SMOLLM2_GGUF,
+                                                 dtype=torch.float32).eval()
+    local = VerbalizedBackend(model, smollm2_tokenizer, retries=1, batch_size=6)
+    in_process = {p.item_id: p for p in local.predict(items, progress=False)}
+    same = 0
+    for item in items:
+        a, b = served[item.item_id], in_process[item.item_id]
+        assert a.status == b.status, (a.raw_outputs, b.raw_outputs)
+        # the in-process row stopped once its answer parsed; the server went on to EOS
+        assert a.raw_outputs[0].startswith(b.raw_outputs[0])
+        same += a.distribution == b.distribution
+    n_ok = sum(p.status == "ok" for p in in_process.values())
+    print(f"SmolLM2 verbalized, {len(items)} items: {n_ok} parsed, {same} identical "
+          "distributions through transformers serve and in-process")
+    assert n_ok >= 1 and same == len(items)
