@@ -103,6 +103,12 @@ class ItemAttempts:
     errors: list[str] = field(default_factory=list)
     result: ParseResult | None = None
 
+    def reset(self) -> None:
+        """Forget all attempts (a batch re-run after out-of-memory starts the item afresh)."""
+        self.raw_outputs.clear()
+        self.errors.clear()
+        self.result = None
+
     def record(self, raw: str, parsed: ParseResult) -> bool:
         """Record one attempt's raw output and parse; return whether the item is now done."""
         self.raw_outputs.append(raw)

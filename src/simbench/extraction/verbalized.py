@@ -160,6 +160,8 @@ class VerbalizedBackend(Backend):
     def _run_batch(self, batch: Sequence[tuple[ItemAttempts, list[int]]]) -> None:
         """All attempts for one batch: the whole batch first, then its failed rows again."""
         pending = list(batch)
+        for state, _ids in pending:
+            state.reset()
         for attempt in range(self.schedule.retries):
             if not pending:
                 return
