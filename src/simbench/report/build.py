@@ -22,13 +22,14 @@ import json
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .._version import __version__
 from ..data.schema import Item
-from ..stats.runs import load_run
+from ..stats.runs import RunData, load_run
 from .analysis import analyse_comparison, analyse_run
 from .figures import Figure, comparison_figures, run_figures
 from .tables import (
@@ -114,6 +115,15 @@ def _markdown(title: str, meta: str, tables: list[Table], figures: list[Figure],
     return "\n".join(parts) + "\n"
 
 
+def _distinct_names(runs: list[RunData]) -> list[RunData]:
+    """Runs of the same model from different folders (e.g. chat and base prompts) get the folder
+    name appended to their display name."""
+    def clash(r: RunData) -> bool:
+        return any(o.name == r.name and o.path != r.path for o in runs)
+
+    return [replace(r, name=f"{r.name} ({r.path.name})") if clash(r) else r for r in runs]
+
+
 def build_report(
     run_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -147,8 +157,7 @@ def build_report(
         from ..data.load import load_items
 
         items = load_items("both", source=source)
-    run = load_run(run_dir, items=items)
-    others = [load_run(p, items=items) for p in compare]
+    run, *others = _distinct_names([load_run(p, items=items) for p in [run_dir, *compare]])
     analysis = analyse_run(run, seed=seed, n_resamples=n_resamples, level=level, n_draws=n_draws)
     comps = [analyse_comparison(run, o, seed=seed, n_resamples=n_resamples, level=level)
              for o in others]
@@ -158,7 +167,7 @@ def build_report(
              "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "seed": seed, "n_resamples": n_resamples, "n_draws": n_draws, "level": level,
              "run": analysis.summary, "comparisons": [c.summary for c in comps]}
-    title = run.name + "".join(f" vs {o.name}" for o in others)
+    title = run.name + (f" compared with {', '.join(o.name for o in others)}" if others else "")
     meta = (f"{len(run.items)} items from {run.path}; seed {seed}, {n_resamples} bootstrap resamples; "
             f"simbench {__version__}.")
     methods = _methods(stats)
