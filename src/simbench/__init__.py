@@ -48,6 +48,7 @@ from .metric import (
     total_variation,
 )
 from .metric.evaluate_module import load_metric
+from .runs import run_evaluation
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -74,6 +75,7 @@ __all__ = [
     "read_pickle",
     "read_predictions",
     "resolve_source",
+    "run_evaluation",
     "score_predictions",
     "score_predictions_rows",
     "select_items",
