@@ -49,6 +49,7 @@ from .metric import (
 )
 from .metric.evaluate_module import load_metric
 from .runs import run_evaluation
+from .stats import bootstrap_ci, noise_ceiling, paired_comparison
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -63,12 +64,15 @@ __all__ = [
     "Study",
     "UnsafePickleError",
     "__version__",
+    "bootstrap_ci",
     "build_hub_folder",
     "compute_norms",
     "format_score_table",
     "get_study",
     "load_items",
     "load_metric",
+    "noise_ceiling",
+    "paired_comparison",
     "read_csv",
     "read_jsonl",
     "read_parquet",
