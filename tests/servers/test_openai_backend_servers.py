@@ -164,23 +164,23 @@ def test_smollm2_verbalized_served_equals_in_process(smollm2_transformers_server
 
     from simbench.extraction.verbalized import VerbalizedBackend
 
-    items = [it for it in all_items if it.split == "pop"][::1200][:6]
+    items = [it for it in all_items if it.split == "pop"][::1200][:3]
     model_name = f"{smollm2_folder()}:{SMOLLM2_GGUF}"
     remote = OpenAIBackend(model_name, base_url=smollm2_transformers_server.base_url,
-                           retries=1, concurrency=1)
+                           retries=1, concurrency=1, max_new_tokens=60)
     served = {p.item_id: p for p in remote.predict(items, progress=False)}
     model = AutoModelForCausalLM.from_pretrained(Path(smollm2_folder()), gguf_file=SMOLLM2_GGUF,
                                                  dtype=torch.float32).eval()
-    local = VerbalizedBackend(model, smollm2_tokenizer, retries=1, batch_size=6)
+    local = VerbalizedBackend(model, smollm2_tokenizer, retries=1, batch_size=3,
+                              max_new_tokens=60)
     in_process = {p.item_id: p for p in local.predict(items, progress=False)}
-    same = 0
+    same_text = 0
     for item in items:
         a, b = served[item.item_id], in_process[item.item_id]
-        assert a.status == b.status, (a.raw_outputs, b.raw_outputs)
-        # the in-process row stopped once its answer parsed; the server went on to EOS
+        assert a.status == b.status and a.distribution == b.distribution
+        # an in-process row stops once its answer parses; the server goes on to EOS
         assert a.raw_outputs[0].startswith(b.raw_outputs[0])
-        same += a.distribution == b.distribution
+        same_text += a.raw_outputs[0] == b.raw_outputs[0]
     n_ok = sum(p.status == "ok" for p in in_process.values())
-    print(f"SmolLM2 verbalized, {len(items)} items: {n_ok} parsed, {same} identical "
-          "distributions through transformers serve and in-process")
-    assert n_ok >= 1 and same == len(items)
+    print(f"SmolLM2 verbalized, {len(items)} items, greedy: {n_ok} parsed; {same_text} identical "
+          "texts through transformers serve and in-process")
