@@ -35,9 +35,9 @@ Examples
 >>> b = OpenAIBackend("smol", base_url="http://127.0.0.1:8080/v1", method="token_probs")
 >>> b.provenance()["prompt_mode"], b.provenance()["backend"]
 ('base', 'openai')
->>> _distribution({"A": -0.5, "B": -1.5, "x": -3.0}, ("A", "B", "C"), "zero")[1]
-... # doctest: +ELLIPSIS
-0.8297...
+>>> dist, mass = _distribution({"A": -0.5, "B": -1.5, "x": -3.0}, ("A", "B", "C"), "zero")
+>>> round(mass, 4), {k: round(v, 3) for k, v in dist.items()}
+(0.8297, {'A': 0.731, 'B': 0.269, 'C': 0.0})
 """
 
 from __future__ import annotations
