@@ -179,10 +179,16 @@ class TransformersLogprobBackend(Backend):
                         plan.saved_tokens)
         for chunk in self._chunks(requests):
             kv = self._prefix_kv(chunk)
-            ordered = sorted(chunk, key=lambda r: (len(r.suffix), r.prefix_len), reverse=True)
             forward = functools.partial(self._forward, kv=kv)
-            for batch, logps in self._sizer.run(ordered, forward):
-                yield from zip(batch, logps)
+            # A batch never mixes prefixes: padding one row's prefix to another's length made
+            # the batch slower than no cache at all (measured on SmolLM2, CPU).
+            units: dict[int, list[Request]] = {}
+            for request in chunk:
+                units.setdefault(request.group, []).append(request)
+            for unit in units.values():
+                unit.sort(key=lambda r: len(r.suffix), reverse=True)
+                for batch, logps in self._sizer.run(unit, forward):
+                    yield from zip(batch, logps)
 
     def _chunks(self, requests: list[Request]) -> Iterator[list[Request]]:
         """Groups of requests whose prefix caches are held in memory together (longest first)."""
