@@ -75,16 +75,22 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 
 @pytest.fixture(scope="session")
 def smollm2_transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``transformers serve`` pinned to SmolLM2 (the GGUF file, dequantized to float32)."""
+    """``transformers serve`` pinned to SmolLM2 on CPU in float32.
+
+    It serves the plain copy that ``simbench.extraction.loading.smollm2_folder()`` builds from the
+    GGUF file (``transformers serve`` 5.24 cannot load the GGUF file itself: its config has no
+    ``architectures``).
+    """
     cmd = transformers_serve_command()
-    folder = smollm2_folder()
-    if cmd is None or folder is None:
+    if cmd is None or smollm2_folder() is None:
         unavailable("transformers serve or the SmolLM2 GGUF file is not installed")
-    assert cmd is not None and folder is not None
+    assert cmd is not None
+    from simbench.extraction.loading import smollm2_folder as plain_smollm2_folder
+
     port = free_port()
     log = tmp_path_factory.mktemp("transformers-serve-smollm2") / "server.log"
-    server = Server([*cmd, f"{folder}:{SMOLLM2_GGUF}", "--host", "127.0.0.1", "--port", str(port),
-                     "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
+    server = Server([*cmd, str(plain_smollm2_folder()), "--host", "127.0.0.1", "--port",
+                     str(port), "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
                     port, log, offline_env())
     try:
         server.wait_ready(timeout=240)

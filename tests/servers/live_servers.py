@@ -69,20 +69,23 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                log = self.tail()
                 self.stop()
-                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.tail()}")
+                pytest.fail(f"server exited with {self.proc.returncode}:\n{log}")
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(1.0)
+        log = self.tail()
         self.stop()
-        pytest.fail(f"server not ready after {timeout:.0f}s:\n{self.tail()}")
+        pytest.fail(f"server not ready after {timeout:.0f}s:\n{log}")
 
     def tail(self, n: int = 3000) -> str:
         """The end of the server's log."""
-        self._fh.flush()
+        if not self._fh.closed:
+            self._fh.flush()
         return self.log.read_text(errors="replace")[-n:]
 
     def stop(self) -> None:

@@ -157,22 +157,22 @@ def test_llamacpp_agrees_with_the_transformers_engine(llamacpp_server, smollm2_t
 
 @pytest.mark.slow
 def test_smollm2_verbalized_served_equals_in_process(smollm2_transformers_server,
-                                                     smollm2_tokenizer, all_items) -> None:
+                                                     all_items) -> None:
     """SmolLM2 verbalized through transformers serve vs in-process, same seed: same answers."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from simbench.extraction.loading import smollm2_folder as plain_smollm2_folder
     from simbench.extraction.verbalized import VerbalizedBackend
 
+    folder = plain_smollm2_folder()
     items = [it for it in all_items if it.split == "pop"][::1200][:3]
-    model_name = f"{smollm2_folder()}:{SMOLLM2_GGUF}"
-    remote = OpenAIBackend(model_name, base_url=smollm2_transformers_server.base_url,
+    remote = OpenAIBackend(str(folder), base_url=smollm2_transformers_server.base_url,
                            retries=1, concurrency=1, max_new_tokens=60)
     served = {p.item_id: p for p in remote.predict(items, progress=False)}
-    model = AutoModelForCausalLM.from_pretrained(Path(smollm2_folder()), gguf_file=SMOLLM2_GGUF,
-                                                 dtype=torch.float32).eval()
-    local = VerbalizedBackend(model, smollm2_tokenizer, retries=1, batch_size=3,
-                              max_new_tokens=60)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    local = VerbalizedBackend(model, AutoTokenizer.from_pretrained(folder), retries=1,
+                              batch_size=3, max_new_tokens=60)
     in_process = {p.item_id: p for p in local.predict(items, progress=False)}
     same_text = 0
     for item in items:
