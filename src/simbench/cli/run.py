@@ -91,6 +91,8 @@ def register(sub: Any) -> None:
     g.add_argument("--api-key-env", help="environment variable holding the API key")
     g.add_argument("--concurrency", type=_positive_int, help="parallel requests to the server")
     g.add_argument("--timeout", type=float, help="seconds per request")
+    g.add_argument("--tokenizer", help="tokenizer folder or Hub id of the served model: renders its "
+                                       "chat template for --method token_probs --backend openai")
     p.add_argument("--out", required=True, help="run folder (created; resumed if it exists)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_run)
@@ -107,7 +109,7 @@ def _backend_options(args: argparse.Namespace) -> dict[str, Any]:
         opts.update(batch_size=args.batch_size,
                     prefix_cache=False if args.no_prefix_cache else None)
     else:
-        opts.update(base_url=args.base_url, api_key_env=args.api_key_env)
+        opts.update(base_url=args.base_url, api_key_env=args.api_key_env, tokenizer=args.tokenizer)
     return opts
 
 
@@ -120,8 +122,9 @@ def _check_args(args: argparse.Namespace) -> None:
         local = [f for f in ("device_map",) if getattr(args, f)]
         if local or args.dtype != "auto" or args.device != "auto":
             raise CLIError("--dtype, --device and --device-map apply to --backend transformers only")
-    elif args.base_url or args.api_key_env or args.concurrency or args.timeout:
-        raise CLIError("--base-url, --api-key-env, --concurrency and --timeout need --backend openai")
+    elif args.base_url or args.api_key_env or args.concurrency or args.timeout or args.tokenizer:
+        raise CLIError("--base-url, --api-key-env, --concurrency, --timeout and --tokenizer need "
+                       "--backend openai")
 
 
 def _run(args: argparse.Namespace) -> int:
