@@ -38,6 +38,7 @@ from .data import (
     select_items,
 )
 from .data.hub_folder import build_hub_folder
+from .extraction import Backend, Prediction, prompt_hash
 from .metric import (
     PredictionError,
     compute_norms,
@@ -48,17 +49,21 @@ from .metric import (
     total_variation,
 )
 from .metric.evaluate_module import load_metric
+from .prompts import PromptRenderer
 from .runs import run_evaluation
 from .stats import bootstrap_ci, noise_ceiling, paired_comparison
 
 __all__ = [
+    "Backend",
     "DATA_ENV_VAR",
     "DataError",
     "DataNotFoundError",
     "DataSource",
     "HUB_REPO_ID",
     "Item",
+    "Prediction",
     "PredictionError",
+    "PromptRenderer",
     "SPLITS",
     "STUDIES",
     "Study",
@@ -73,6 +78,7 @@ __all__ = [
     "load_metric",
     "noise_ceiling",
     "paired_comparison",
+    "prompt_hash",
     "read_csv",
     "read_jsonl",
     "read_parquet",
