@@ -27,18 +27,6 @@ predictions.jsonl, run.json (provenance) and scores.json (what 'simbench score' 
 """
 
 
-def _batch_size(value: str) -> int | str:
-    if value == "auto":
-        return value
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"batch size must be at least 1, got {n}")
-    return n
-
-
 def _positive_int(value: str) -> int:
     try:
         n = int(value)
@@ -47,6 +35,11 @@ def _positive_int(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
     return n
+
+
+def _batch_size(value: str) -> int | str:
+    """``'auto'`` or a positive integer."""
+    return value if value == "auto" else _positive_int(value)
 
 
 def register(sub: Any) -> None:
