@@ -80,6 +80,44 @@ def test_batch_size_does_not_change_any_attempt(tiny_llama, few_items) -> None:
     assert one == five
 
 
+@pytest.fixture(scope="module")
+def tiny_gpt2(tiny_gpt2_dir):
+    return _load(tiny_gpt2_dir)
+
+
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_prompt_reuse_gives_the_tokens_of_generate(family, tiny_llama, tiny_gpt2,
+                                                   few_items) -> None:
+    """The one-prefill decoding loop (static cache, finished rows dropped) == ``generate``.
+
+    Two ordinary tokens that the greedy attempt writes early in some rows are made extra EOS
+    ids, so rows finish at different steps and the loop compacts its batch several times.
+    """
+    model, tok = tiny_llama if family == "llama" else tiny_gpt2
+    base = _backend((model, tok), batch_size=5, max_new_tokens=16, retries=3)
+    assert base.reuse_prompt
+    import torch
+
+    first = base._token_ids(base.prompt_text(few_items[0]))
+    greedy = model.generate(input_ids=torch.tensor([first]), max_new_tokens=8, do_sample=False,
+                            pad_token_id=base._pad_id)[0, len(first):]
+    original = model.generation_config.eos_token_id
+    model.generation_config.eos_token_id = [tok.eos_token_id, int(greedy[2]), int(greedy[5])]
+    try:
+        runs = {}
+        for reuse in (True, False):
+            backend = _backend((model, tok), batch_size=5, max_new_tokens=16, retries=3,
+                               reuse_prompt=reuse)
+            runs[reuse] = {p.item_id: p.raw_outputs for p in backend.predict(few_items,
+                                                                            progress=False)}
+    finally:
+        model.generation_config.eos_token_id = original
+    assert runs[True] == runs[False]
+    lengths = {len(tok(r, add_special_tokens=False)["input_ids"]) for rs in runs[True].values()
+               for r in rs}
+    assert len(lengths) > 2  # rows did stop at different steps
+
+
 def test_seed_changes_sampled_attempts_only(tiny_llama, few_items) -> None:
     a = {p.item_id: p.raw_outputs for p in _backend(tiny_llama, seed=0, batch_size=5)
          .predict(few_items, progress=False)}

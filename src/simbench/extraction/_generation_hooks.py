@@ -46,6 +46,10 @@ class SeededGumbelSampler(LogitsProcessor):
         self.generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        return self.perturb(scores)  # type: ignore[return-value]
+
+    def perturb(self, scores: torch.Tensor) -> torch.Tensor:
+        """``scores / T`` restricted to the top k, plus one row of Gumbel noise per generator."""
         logits = scores.float() / self.temperature
         if 0 < self.top_k < logits.shape[-1]:
             kth = torch.topk(logits, self.top_k, dim=-1).values[:, -1:]
@@ -54,7 +58,7 @@ class SeededGumbelSampler(LogitsProcessor):
             torch.rand(logits.shape[-1], generator=g, device=logits.device, dtype=torch.float32)
             for g in self.generators])
         gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20, max=1.0 - 1e-7)))
-        return logits + gumbel  # type: ignore[return-value]
+        return logits + gumbel
 
 
 class AnswerStopper(StoppingCriteria):
