@@ -54,9 +54,10 @@ def reference(request: pytest.FixtureRequest, tiny_lm: tuple[Any, Any],
 
 
 @pytest.mark.parametrize(("batch_size", "prefix_cache"),
-                         [(1, False), (7, False), (32, False), (7, True), (32, True)])
+                         [(1, False), (7, False), (32, False), (7, True), (32, True),
+                          ("auto", True)])
 def test_engine_equals_brute_force(tiny_lm: tuple[Any, Any], engine_items: list[Item],
-                                   reference: tuple[str, dict[str, Any]], batch_size: int,
+                                   reference: tuple[str, dict[str, Any]], batch_size: int | str,
                                    prefix_cache: bool) -> None:
     mode, ref = reference
     backend = TransformersLogprobBackend(*tiny_lm, prompt_mode=mode, batch_size=batch_size,
@@ -109,13 +110,26 @@ def test_predictions_stream_per_batch(tiny_gpt2: tuple[Any, Any], engine_items: 
     assert len(rest) == len(engine_items) - 1 and len(calls) == len(engine_items) // 2
 
 
+def test_token_budget_batches_bound_size_and_padding() -> None:
+    """On CPU, ``auto`` batches hold at most ``max_tokens`` padded tokens and little padding."""
+    from simbench.extraction.batching import BatchSizer
+
+    lengths = [500, 480, 300, 290, 280, 100, 95, 94, 93, 92, 91, 90, 10]
+    sizer = BatchSizer(64, auto=True, max_tokens=1024, min_fill=0.9)
+    batches = [list(batch) for batch, _ in sizer.run(lengths, len, length=lambda n: n)]
+    assert batches == [[500, 480], [300, 290, 280], [100, 95, 94, 93, 92, 91, 90], [10]]
+    assert [b for b, _ in BatchSizer(4, auto=False).run(lengths, len)][0] == [500, 480, 300, 290]
+    one = BatchSizer(64, auto=True, max_tokens=100, min_fill=0.9)
+    assert [len(b) for b, _ in one.run([400, 399], len, length=lambda n: n)] == [1, 1]
+
+
 def test_auto_batch_size_backs_off_on_out_of_memory(tiny_llama: tuple[Any, Any],
                                                     engine_items: list[Item]) -> None:
-    """A real model that runs out of memory above 3 rows (injected in a forward hook)."""
+    """A real model that runs out of memory on more than one row (injected in a forward hook)."""
     model, tok = tiny_llama
 
     def fail_large(_module: Any, _args: Any, kwargs: dict[str, Any]) -> None:
-        if kwargs["input_ids"].shape[0] > 3:
+        if kwargs["input_ids"].shape[0] > 1:
             raise torch.OutOfMemoryError("CUDA out of memory (injected)")
 
     expected = {p.item_id: p for p in TransformersLogprobBackend(model, tok, batch_size=1)
@@ -129,7 +143,7 @@ def test_auto_batch_size_backs_off_on_out_of_memory(tiny_llama: tuple[Any, Any],
             list(fixed.predict(engine_items, progress=False))
     finally:
         hook.remove()
-    assert auto.batch_size == 2
+    assert auto.batch_size == 1 and auto._sizer.max_tokens < 1024  # rows and tokens halved
     for pred in preds:
         assert_close(pred, expected[pred.item_id].distribution or {},
                      expected[pred.item_id].label_mass or 0.0)

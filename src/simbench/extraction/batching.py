@@ -97,30 +97,54 @@ class BatchSizer:
     Args:
         size: the (starting) number of rows per batch.
         auto: back off on out-of-memory; otherwise an out-of-memory error is re-raised with advice.
+        max_tokens: also cap a batch's padded size (rows x its longest row) at this many tokens,
+            at least one row (``None``: rows only). Rows are expected longest first.
+        min_fill: with ``max_tokens``, a batch also stops before a row shorter than this fraction
+            of its longest row, which bounds the padding computed.
     """
 
-    def __init__(self, size: int, *, auto: bool) -> None:
+    def __init__(self, size: int, *, auto: bool, max_tokens: int | None = None,
+                 min_fill: float = 0.0) -> None:
         if size < 1:
             raise ValueError(f"batch size must be at least 1, got {size}")
         self.size = size
         self.auto = auto
+        self.max_tokens = max_tokens
+        self.min_fill = min_fill
 
-    def run(self, rows: Sequence[Any], fn: Callable[[Sequence[Any]], Any]) -> Iterator[tuple[Any, Any]]:
-        """Yield ``(batch_rows, fn(batch_rows))`` over ``rows`` in order."""
+    def run(self, rows: Sequence[Any], fn: Callable[[Sequence[Any]], Any],
+            length: Callable[[Any], int] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(batch_rows, fn(batch_rows))`` over ``rows`` in order.
+
+        ``length(row)`` gives a row's token count for the ``max_tokens`` cap.
+        """
         start = 0
         while start < len(rows):
-            batch = rows[start:start + self.size]
+            count = self.size
+            if self.max_tokens is not None and length is not None:
+                widest = max(1, length(rows[start]))
+                count = max(1, min(count, self.max_tokens // widest))
+                # and no row shorter than min_fill x the widest: padding is computed too
+                floor = self.min_fill * widest
+                count = next((i for i in range(1, count)
+                              if start + i < len(rows) and length(rows[start + i]) < floor), count)
+            batch = rows[start:start + count]
             try:
                 out = fn(batch)
             except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled
                 if not is_oom(exc):
                     raise
-                if not self.auto or self.size == 1:
+                if not self.auto:
                     raise RuntimeError(f"out of memory at batch size {self.size}; use a smaller "
                                        "batch size or batch_size='auto'") from exc
+                if len(batch) == 1:
+                    raise RuntimeError("out of memory on a single row: use a smaller model, a "
+                                       "lower --dtype or another device") from exc
                 del exc
                 _free_memory()
-                self.size = max(1, self.size // 2)
+                self.size = max(1, min(self.size, len(batch)) // 2)
+                if self.max_tokens is not None:
+                    self.max_tokens = max(1, self.max_tokens // 2)
                 logger.warning("out of memory: batch size lowered to %d", self.size)
                 continue
             yield batch, out
