@@ -14,7 +14,7 @@ import pytest
 
 from simbench import Item, load_items
 
-pytest_plugins: list[str] = ["tiny_models"]
+pytest_plugins: list[str] = ["tiny_models", "chromium_browser"]
 
 _REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from lb_helpers import HALF_MODEL_ID
 
 from simbench.cli import main
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 _VISIBLE_ROWS = """() => [...document.querySelectorAll('#leaderboard tbody tr')]
@@ -26,10 +24,7 @@ def _scores(rows):
     return [float(r["score"]) for r in rows if r["cls"] != "baseline"]
 
 
-def test_leaderboard_page_in_chromium(half_run, uniform_run, tmp_path, simbench_data):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+def test_leaderboard_page_in_chromium(chromium, half_run, uniform_run, tmp_path, simbench_data):
     subs = tmp_path / "subs"
     for run in (half_run, uniform_run):  # run folders are accepted as submissions too
         shutil.copytree(run, subs / run.name)
@@ -37,37 +32,30 @@ def test_leaderboard_page_in_chromium(half_run, uniform_run, tmp_path, simbench_
     assert main(["leaderboard", "build", str(subs), "--out", str(site), "--n-resamples", "100",
                  "--data", str(simbench_data)]) == 0
     shots = {}
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            page.goto((site / "index.html").as_uri(), wait_until="load")
-            loaded = page.evaluate(_VISIBLE_ROWS)
-            count_loaded = page.inner_text("#count")
-            shots["loaded"] = tmp_path / "leaderboard.png"
-            page.screenshot(path=str(shots["loaded"]), full_page=True)
+    page = chromium.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto((site / "index.html").as_uri(), wait_until="load")
+    loaded = page.evaluate(_VISIBLE_ROWS)
+    count_loaded = page.inner_text("#count")
+    shots["loaded"] = tmp_path / "leaderboard.png"
+    page.screenshot(path=str(shots["loaded"]), full_page=True)
 
-            page.click("th[data-key=model]")  # sort by model name, A..Z
-            by_name = page.evaluate(_VISIBLE_ROWS)
-            page.click("th[data-key=score]")  # back to score: first click sorts descending
-            by_score = page.evaluate(_VISIBLE_ROWS)
-            page.click("th[data-key=score]")  # second click: ascending
-            ascending = page.evaluate(_VISIBLE_ROWS)
+    page.click("th[data-key=model]")  # sort by model name, A..Z
+    by_name = page.evaluate(_VISIBLE_ROWS)
+    page.click("th[data-key=score]")  # back to score: first click sorts descending
+    by_score = page.evaluate(_VISIBLE_ROWS)
+    page.click("th[data-key=score]")  # second click: ascending
+    ascending = page.evaluate(_VISIBLE_ROWS)
 
-            page.click("th[data-key=score]")
-            page.select_option("#filter-type", "base")
-            base_only = page.evaluate(_VISIBLE_ROWS)
-            count_base = page.inner_text("#count")
-            page.select_option("#filter-type", "all")
-            page.select_option("#filter-method", "verbalized")
-            page.select_option("#filter-source", "submitted")
-            submitted = page.evaluate(_VISIBLE_ROWS)
-            shots["filtered"] = tmp_path / "leaderboard-filtered.png"
-            page.screenshot(path=str(shots["filtered"]), full_page=True)
-        finally:
-            browser.close()
+    page.click("th[data-key=score]")
+    page.select_option("#filter-type", "base")
+    base_only = page.evaluate(_VISIBLE_ROWS)
+    count_base = page.inner_text("#count")
+    page.select_option("#filter-type", "all")
+    page.select_option("#filter-method", "verbalized")
+    page.select_option("#filter-source", "submitted")
+    submitted = page.evaluate(_VISIBLE_ROWS)
+    shots["filtered"] = tmp_path / "leaderboard-filtered.png"
+    page.screenshot(path=str(shots["filtered"]), full_page=True)
 
     # Loaded: 47 rows + the baseline line, in score order; the two new rows with intervals.
     assert count_loaded == "showing 47 of 47 models"

@@ -4,12 +4,9 @@ visible; a full-page screenshot is saved (``$SIMBENCH_SCREENSHOT_DIR`` if set, e
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = pytest.mark.browser
 
@@ -23,24 +20,14 @@ _CHECK_IMAGES = """() => Array.from(document.images).map(img => {
 })"""
 
 
-def test_report_shows_every_plot_in_chromium(tiny_report, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+def test_report_shows_every_plot_in_chromium(chromium, tiny_report, tmp_path):
     figures = sorted(p.stem for p in (tiny_report / "figures").glob("*.png"))
     shot = Path(os.environ.get("SIMBENCH_SCREENSHOT_DIR", tmp_path)) / "report-screenshot.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.goto((tiny_report / "report.html").as_uri(), wait_until="load")
-            images = page.evaluate(_CHECK_IMAGES)
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1100, "height": 900})
+    page.goto((tiny_report / "report.html").as_uri(), wait_until="load")
+    images = page.evaluate(_CHECK_IMAGES)
+    page.screenshot(path=str(shot), full_page=True)
     # Run plots (studies, entropy bins, entropies, label mass) and, per comparison, two plots.
     assert {"studies", "entropy-bins", "entropies", "label-mass", "paired-1", "alignment-1",
             "paired-2", "alignment-2"} <= set(figures)
