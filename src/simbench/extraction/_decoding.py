@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from ._generation_hooks import SeededGumbelSampler
+from .prefix_cache import forward_args
 
 __all__ = ["PromptState", "decode", "eos_ids", "prefill"]
 
@@ -55,11 +56,10 @@ class PromptState:
         return int(self.mask.shape[1])
 
 
-def _cache_kwarg(model: Any) -> str:
-    import inspect
-
-    params = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in params else "past_key_values"
+def _step_kwargs(model: Any, cache: Any) -> dict[str, Any]:
+    """The cache and keep-one-position arguments, by the names ``model.forward`` uses."""
+    args = forward_args(model)
+    return {str(args.cache): cache, str(args.keep): 1, "use_cache": True}
 
 
 def _static_cache(model: Any, length: int) -> Any:
@@ -72,8 +72,8 @@ def prefill(model: Any, ids: torch.Tensor, mask: torch.Tensor, *, max_new_tokens
     """Run the left-padded prompts once; keep their keys/values and next-token logits."""
     cache = _static_cache(model, ids.shape[1] + max_new_tokens)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
-                logits_to_keep=1, **{_cache_kwarg(model): cache})
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos,
+                **_step_kwargs(model, cache))
     width = ids.shape[1]
     kv = [(layer.keys[:, :, :width], layer.values[:, :, :width]) for layer in cache.layers]
     return PromptState(kv=kv, logits=out.logits[:, -1].float(), mask=mask, cache=cache)
@@ -127,7 +127,7 @@ def decode(model: Any, state: PromptState, rows: Sequence[int], *, max_new_token
     pos = mask.sum(-1, keepdim=True) - 1
     sampler = SeededGumbelSampler(seeds, temperature=temperature, top_k=top_k, device=device) \
         if temperature > 0 else None
-    kwarg = _cache_kwarg(model)
+    step_kwargs = _step_kwargs(model, cache)
     tokens: list[list[int]] = [[] for _ in rows]
     slots = list(range(len(rows)))   # batch slot -> index into `rows`
     live = [True] * len(slots)
@@ -155,7 +155,6 @@ def decode(model: Any, state: PromptState, rows: Sequence[int], *, max_new_token
             live = [True] * len(slots)
         mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
         pos = pos + 1
-        out = model(input_ids=next_ids, attention_mask=mask, position_ids=pos, use_cache=True,
-                    logits_to_keep=1, **{kwarg: cache})
+        out = model(input_ids=next_ids, attention_mask=mask, position_ids=pos, **step_kwargs)
         logits = out.logits[:, -1].float()
     return tokens

@@ -81,14 +81,12 @@ class AnswerStopper(StoppingCriteria):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor,
                  **kwargs: Any) -> torch.BoolTensor:
-        from .verbalized import answer_complete
+        from .verbalized import answer_closed
 
         for row in range(input_ids.shape[0]):
             if self.done[row] or input_ids.shape[1] <= self.width:
                 continue
-            last = self.tokenizer.decode(input_ids[row, -1:], skip_special_tokens=True)
-            if "}" not in last:
-                continue
-            text = self.tokenizer.decode(input_ids[row, self.width:], skip_special_tokens=True)
-            self.done[row] = answer_complete(text, self.labels[row], self.protocol)
+            self.done[row] = answer_closed(self.tokenizer, input_ids[row, self.width:],
+                                           int(input_ids[row, -1]), self.labels[row],
+                                           self.protocol)
         return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]

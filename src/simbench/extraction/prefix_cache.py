@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["PrefixPlan", "extract_kv", "padded_prefix_cache", "plan_prefixes",
-           "supports_prefix_cache"]
+__all__ = ["ForwardArgs", "PrefixPlan", "extract_kv", "forward_args", "padded_prefix_cache",
+           "plan_prefixes", "supports_prefix_cache"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,34 @@ def _choose_intervals(lcp: Sequence[int], lens: Sequence[int], n: int,
         best[(lo, hi)] = (own, [(lo, hi, length)]) if own > 0 and own >= kid_value \
             else (kid_value, kid_choice)
     return best[(0, n)][1] if n else []
+
+
+class ForwardArgs(NamedTuple):
+    """What a model's ``forward`` accepts, across transformers versions.
+
+    Attributes:
+        cache: the name of its KV-cache argument (``cache`` or ``past_key_values``), or ``None``.
+        keep: the name of its logits-to-keep argument, or ``None``.
+        positions: whether it takes ``position_ids``.
+    """
+
+    cache: str | None
+    keep: str | None
+    positions: bool
+
+
+def forward_args(model: Any) -> ForwardArgs:
+    """Inspect ``model.forward`` once (all ``None``/``False`` when it has no signature)."""
+    import inspect
+
+    try:
+        params = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return ForwardArgs(None, None, False)
+    return ForwardArgs(next((k for k in ("cache", "past_key_values") if k in params), None),
+                       next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params),
+                            None),
+                       "position_ids" in params)
 
 
 def supports_prefix_cache(model: Any) -> bool:

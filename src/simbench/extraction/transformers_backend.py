@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import math
 import string
@@ -29,7 +28,13 @@ from ..prompts import PromptRenderer, chat_template_hash
 from .base import Backend, ExtractionError, Prediction, prompt_hash
 from .batching import BatchSizer, Request, left_pad, positions
 from .labels import InContextLabels, release_label_ids
-from .prefix_cache import extract_kv, padded_prefix_cache, plan_prefixes, supports_prefix_cache
+from .prefix_cache import (
+    extract_kv,
+    forward_args,
+    padded_prefix_cache,
+    plan_prefixes,
+    supports_prefix_cache,
+)
 
 if TYPE_CHECKING:
     from ..data.schema import Item
@@ -84,9 +89,9 @@ class TransformersLogprobBackend(Backend):
         self.revision, self.content_hash = revision, content_hash
         self._labels = InContextLabels(tokenizer, add_special_tokens=self.renderer.add_special_tokens)
         self._pad_id = _pad_id(tokenizer)
-        params = inspect.signature(model.forward).parameters
-        self._cache_kw = "cache" if "cache" in params else "past_key_values"
-        self._keep_kw = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
+        args = forward_args(model)
+        self._cache_kw = args.cache or "past_key_values"
+        self._keep_kw = args.keep
         self._max_len = _max_positions(model.config)
 
     @property

@@ -218,10 +218,7 @@ class VerbalizedBackend(Backend):
             return None
 
         def is_done(row: int, tokens: list[int], last: int) -> bool:
-            if "}" not in self.tokenizer.decode([last], skip_special_tokens=True):
-                return False
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            return answer_complete(text, states[row].labels, self.protocol)
+            return answer_closed(self.tokenizer, tokens, last, states[row].labels, self.protocol)
 
         return is_done
 
@@ -260,17 +257,11 @@ def _pad_id(tokenizer: Any) -> int:
 
 def _supports_static_cache(model: Any) -> bool:
     """Whether :mod:`._decoding` can run ``model``: full attention, the cache and position APIs."""
-    import inspect
+    from .prefix_cache import forward_args, supports_prefix_cache
 
-    from .prefix_cache import supports_prefix_cache
-
-    try:
-        params = inspect.signature(model.forward).parameters
-    except (TypeError, ValueError):
-        return False
-    needed = {"position_ids", "logits_to_keep"}
-    has_cache = "cache" in params or "past_key_values" in params
-    return has_cache and needed <= set(params) and supports_prefix_cache(model) \
+    args = forward_args(model)
+    return None not in (args.cache, args.keep) and args.positions \
+        and supports_prefix_cache(model) \
         and len(set(getattr(model, "hf_device_map", {"": 0}).values())) <= 1
 
 
@@ -298,6 +289,16 @@ def _generation_hooks(tokenizer: Any, *, width: int, labels: list[tuple[str, ...
     if labels is not None:
         stoppers.append(AnswerStopper(tokenizer, width=width, labels=labels, protocol=protocol))
     return processors, stoppers
+
+
+def answer_closed(tokenizer: Any, generated: Any, last: int, labels: Sequence[str],
+                  protocol: str) -> bool:
+    """Whether a row can stop after its token ``last``: only a token writing ``}`` can complete
+    an answer, so the whole generated text is decoded and parsed only then."""
+    if "}" not in tokenizer.decode([last], skip_special_tokens=True):
+        return False
+    text = tokenizer.decode(generated, skip_special_tokens=True)
+    return answer_complete(text, labels, protocol)
 
 
 def answer_complete(text: str, labels: Sequence[str], protocol: str) -> bool:
