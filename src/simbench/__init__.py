@@ -38,6 +38,15 @@ from .data import (
     select_items,
 )
 from .data.hub_folder import build_hub_folder
+from .errors import (
+    ExtractionError,
+    LeaderboardError,
+    MetricError,
+    RunError,
+    SimBenchError,
+    StatsError,
+    SubmissionError,
+)
 from .extraction import Backend, Prediction, prompt_hash
 from .metric import (
     PredictionError,
@@ -59,14 +68,21 @@ __all__ = [
     "DataError",
     "DataNotFoundError",
     "DataSource",
+    "ExtractionError",
     "HUB_REPO_ID",
     "Item",
+    "LeaderboardError",
+    "MetricError",
     "Prediction",
     "PredictionError",
     "PromptRenderer",
+    "RunError",
     "SPLITS",
     "STUDIES",
+    "SimBenchError",
+    "StatsError",
     "Study",
+    "SubmissionError",
     "UnsafePickleError",
     "__version__",
     "bootstrap_ci",

@@ -15,10 +15,9 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from ..data.load import DataNotFoundError
-from ..data.schema import DataError
+from ..errors import CLIError, SimBenchError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["CLIError", "build_parser", "main"]
 
 # (module, in display order). A module that is not present in this installation is not listed.
 _COMMAND_MODULES = (
@@ -30,9 +29,6 @@ _COMMAND_MODULES = (
     "simbench.cli.leaderboard",
 )
 
-
-class CLIError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (CLIError, DataError, DataNotFoundError) as e:
+    except (SimBenchError, FileNotFoundError) as e:
+        # One place turns every deliberate error into one message; -v shows the traceback too.
+        if args.verbose:
+            logging.getLogger("simbench.cli").exception("traceback")
         print(f"simbench {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -29,14 +29,10 @@ def register(sub: Any) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ..leaderboard import SubmissionError, build_leaderboard
-    from . import CLIError
+    from ..leaderboard import build_leaderboard
 
-    try:
-        paths = build_leaderboard(args.submissions, args.out, source=args.data,
-                                  n_resamples=args.n_resamples, seed=args.seed)
-    except (FileNotFoundError, SubmissionError) as e:
-        raise CLIError(str(e)) from None
+    paths = build_leaderboard(args.submissions, args.out, source=args.data,
+                              n_resamples=args.n_resamples, seed=args.seed)
     rows = paths["csv"].read_text(encoding="utf-8").count("\n") - 1
     print(f"wrote {rows} rows: " + ", ".join(str(p) for p in paths.values()))
     return 0

@@ -35,9 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..metric.predictions import PredictionError
     from ..report.build import build_report
-    from ..stats.runs import RunMismatchError
     from . import CLIError
 
     try:
@@ -54,12 +52,9 @@ def _run(args: argparse.Namespace) -> int:
         raise CLIError("--n-resamples and --n-draws must be at least 1")
     if not 0.0 < args.level < 1.0:
         raise CLIError(f"--level must lie strictly between 0 and 1, got {args.level}")
-    try:
-        paths = build_report(args.run_dir, args.out, compare=args.compare, source=args.data,
-                             seed=args.seed, n_resamples=args.n_resamples, n_draws=args.n_draws,
-                             level=args.level)
-    except (RunMismatchError, PredictionError, FileNotFoundError) as e:
-        raise CLIError(str(e)) from None
+    paths = build_report(args.run_dir, args.out, compare=args.compare, source=args.data,
+                         seed=args.seed, n_resamples=args.n_resamples, n_draws=args.n_draws,
+                         level=args.level)
     print(f"wrote {paths['html']}")
     print(f"wrote {paths['markdown']}")
     print(f"wrote {paths['json']}")

@@ -121,19 +121,14 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..extraction.base import ExtractionError
-    from ..runs import RunError, run_evaluation
-    from . import CLIError
+    from ..runs import run_evaluation
 
     _check_args(args)
-    try:
-        result = run_evaluation(
-            args.model, out=args.out, method=args.method, backend=args.backend, data=args.data,
-            split=args.split, studies=args.studies, limit_per_study=args.limit_per_study,
-            seed=args.seed, dtype=args.dtype, device=args.device, device_map=args.device_map,
-            backend_options=_backend_options(args), progress=not args.no_progress)
-    except (RunError, ExtractionError) as e:
-        raise CLIError(str(e)) from None
+    result = run_evaluation(
+        args.model, out=args.out, method=args.method, backend=args.backend, data=args.data,
+        split=args.split, studies=args.studies, limit_per_study=args.limit_per_study,
+        seed=args.seed, dtype=args.dtype, device=args.device, device_map=args.device_map,
+        backend_options=_backend_options(args), progress=not args.no_progress)
     if result.scores is not None:
         _print_summary(result)
     return 0

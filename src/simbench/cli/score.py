@@ -49,7 +49,6 @@ def register(sub: Any) -> None:
 def _score(args: argparse.Namespace) -> int:
     from ..data.load import load_items
     from ..metric.api import score_predictions
-    from ..metric.predictions import PredictionError
     from ..metric.table import format_score_table
     from . import CLIError
 
@@ -57,11 +56,8 @@ def _score(args: argparse.Namespace) -> int:
         raise CLIError(f"--sum-tolerance must be a number >= 0, got {args.sum_tolerance}")
     t0 = time.perf_counter()
     items = load_items("both", source=args.data)
-    try:
-        result = score_predictions(args.predictions, items=items, norms=args.norms,
-                                   failures=args.failures, sum_tolerance=args.sum_tolerance)
-    except (PredictionError, FileNotFoundError) as e:
-        raise CLIError(str(e)) from None
+    result = score_predictions(args.predictions, items=items, norms=args.norms,
+                               failures=args.failures, sum_tolerance=args.sum_tolerance)
     if args.json:
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -94,20 +94,14 @@ def _write(plan: Any, folder: str) -> None:
 
 def _submit(args: argparse.Namespace) -> int:
     from ..data.load import HUB_REPO_ID
-    from ..leaderboard import SubmissionError, prepare_submission, upload_submission
+    from ..leaderboard import prepare_submission, upload_submission
     from ..leaderboard.published import fmt_score
-    from . import CLIError
 
     model_repo = None if str(args.model_repo).lower() == "none" else args.model_repo
-    try:
-        plan, results = prepare_submission(
-            args.run_dir, leaderboard_repo=args.leaderboard, model_repo=model_repo,
-            dataset_id=args.dataset_id or HUB_REPO_ID, source=args.data,
-            n_resamples=args.n_resamples, seed=args.seed)
-    except FileNotFoundError as e:
-        raise CLIError(str(e)) from None
-    except SubmissionError as e:
-        raise CLIError(str(e)) from None
+    plan, results = prepare_submission(
+        args.run_dir, leaderboard_repo=args.leaderboard, model_repo=model_repo,
+        dataset_id=args.dataset_id or HUB_REPO_ID, source=args.data,
+        n_resamples=args.n_resamples, seed=args.seed)
     lo, hi = results["low"], results["high"]
     ci = f" [{fmt_score(lo)}, {fmt_score(hi)}]" if lo is not None else ""
     failures = results["failures"]

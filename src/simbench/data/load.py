@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DataNotFoundError
 from .readers import read_parquet, read_release_file
 from .registry import SPLITS, get_study
 from .schema import DataError, Item
@@ -42,9 +43,6 @@ HUB_REPO_ID = "pitehu/SimBench"
 _RELEASE_STEMS = {"pop": "SimBenchPop", "grouped": "SimBenchGrouped"}
 _EXTENSIONS = (".jsonl", ".pkl", ".csv")
 
-
-class DataNotFoundError(FileNotFoundError):
-    """No SimBench data could be found locally or on the Hub."""
 
 
 @dataclass(frozen=True)

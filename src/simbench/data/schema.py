@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import DataError
 from .registry import SPLITS, get_study
 
 __all__ = [
@@ -44,9 +45,6 @@ _OPTION_SPLIT = re.compile(r"(?:^|\n)\(([A-Z])\): ")
 PERCENT_SUM_TOLERANCE = 1.0
 _REQUIRED = ("dataset_name", "group_prompt_template", "input_template", "human_answer", "group_size")
 
-
-class DataError(ValueError):
-    """A row of benchmark data is malformed. The message names the source, the row and the field."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from ..errors import UnsafePickleError
+
 __all__ = ["UnsafePickleError", "restricted_load"]
 
 _ALLOWED_ROOTS = ("pandas", "numpy")
@@ -23,9 +25,6 @@ _ALLOWED_EXTRA = frozenset({("copyreg", "_reconstructor"), ("_codecs", "encode")
                             ("collections", "OrderedDict"), ("datetime", "datetime"),
                             ("datetime", "date"), ("datetime", "timedelta"), ("datetime", "timezone")})
 
-
-class UnsafePickleError(pickle.UnpicklingError):
-    """The pickle references a global outside pandas and numpy."""
 
 
 class _RestrictedUnpickler(pickle.Unpickler):

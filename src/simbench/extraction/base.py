@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ExtractionError, LabelTokenError
+
 if TYPE_CHECKING:
     from ..data.schema import Item
 
@@ -43,12 +45,6 @@ METHODS = ("token_probs", "verbalized")
 STATUSES = ("ok", "failed")
 
 
-class ExtractionError(RuntimeError):
-    """A model or backend cannot produce predictions for the given items (message says why)."""
-
-
-class LabelTokenError(ExtractionError, ValueError):
-    """A label is not exactly one token in context, so its probability is not one softmax entry."""
 
 
 def prompt_hash(text: str) -> str:

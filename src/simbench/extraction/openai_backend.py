@@ -53,6 +53,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ServerError
 from .attempts import AttemptSchedule, ItemAttempts
 from .base import Backend, ExtractionError, Prediction, prompt_hash
 from .parsing import parse_verbalized
@@ -70,11 +71,8 @@ _FATAL = {401: "unauthorised (check the API key)", 403: "forbidden (check the AP
           404: "not found (check --base-url, which usually ends in /v1, and --model)"}
 
 
-class ServerError(ExtractionError):
-    """The server refused the run's configuration (bad URL, model or key): nothing can succeed."""
 
-
-class _ItemHTTPError(Exception):
+class _ItemHTTPError(ExtractionError):
     """An HTTP failure that fails one item only."""
 
 

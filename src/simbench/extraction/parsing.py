@@ -48,6 +48,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SimBenchError
+
 __all__ = ["PROTOCOLS", "ParseResult", "closes_json_object", "parse_verbalized"]
 
 #: The parser protocols: the project's robust parser and the release's parser.
@@ -93,7 +95,7 @@ class ParseResult:
         return self.distribution is not None
 
 
-class _Fail(ValueError):
+class _Fail(SimBenchError, ValueError):
     """Internal: a candidate object did not give a usable distribution."""
 
 

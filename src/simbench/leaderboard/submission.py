@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..data.schema import Item
+from ..errors import SubmissionError
 from .schema import PredictionRow, RunInfo, Submission, provenance_problems
 
 __all__ = [
@@ -46,21 +47,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: How many problems the error message shows (all are kept in ``SubmissionError.problems``).
-MAX_PROBLEMS_SHOWN = 60
 
-
-class SubmissionError(ValueError):
-    """A rejected submission. ``problems`` lists every problem, each naming its item or field."""
-
-    def __init__(self, problems: Sequence[str], origin: str) -> None:
-        self.problems = list(problems)
-        self.origin = origin
-        n = len(self.problems)
-        lines = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
-        if n > MAX_PROBLEMS_SHOWN:
-            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
-        super().__init__(f"submission {origin} rejected: {n} problem{'s' if n != 1 else ''}:\n"
-                         + "\n".join(lines))
 
 
 @dataclass(frozen=True)

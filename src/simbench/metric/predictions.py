@@ -23,35 +23,18 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import MAX_PROBLEMS_SHOWN, PredictionError
+
 __all__ = ["MAX_PROBLEMS_SHOWN", "PredictionError", "prediction_rows", "read_predictions"]
 
 #: How many problems a :class:`PredictionError` message shows (all are kept in ``.problems``).
-MAX_PROBLEMS_SHOWN = 50
 
-
-class PredictionError(ValueError):
-    """Predictions are malformed. ``problems`` lists every problem, each naming the row and item.
-
-    The message shows at most :data:`MAX_PROBLEMS_SHOWN` of them.
-    """
-
-    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
-        self.problems = list(problems)
-        self.source = source
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the predictions"
-        if source:
-            head += f" ({source})"
-        lines = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
-        if n > MAX_PROBLEMS_SHOWN:
-            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
-        super().__init__(head + ":\n" + "\n".join(lines))
 
 
 def read_predictions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

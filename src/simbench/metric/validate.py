@@ -15,7 +15,7 @@ Examples
 >>> validate_predictions([{"item_id": "pop/0", "distribution": [1.0]}], [item])
 Traceback (most recent call last):
 ...
-simbench.metric.predictions.PredictionError: 1 problem in the predictions:
+simbench.errors.PredictionError: 1 problem in the predictions:
   - row 0 (item 'pop/0'): field 'distribution': 1 values for 2 labels (A..B)
 """
 

@@ -149,7 +149,7 @@ def build_report(
         ``{"html", "markdown", "json"}`` paths.
 
     Raises:
-        simbench.stats.runs.RunMismatchError: a compared run covers other items or other data.
+        simbench.errors.RunMismatchError: a compared run covers other items or other data.
     """
     import jinja2
 

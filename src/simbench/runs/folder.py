@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from ..data.schema import parse_item_id
+from ..errors import RunError, RunFolderError
 from ..extraction.base import Prediction
 
 __all__ = [
@@ -53,12 +54,6 @@ _PART = re.compile(r"^predictions\.rank(\d+)\.jsonl$")
 _FSYNC_EVERY_S = 1.0
 
 
-class RunError(ValueError):
-    """A run cannot go ahead as asked (bad settings, no items...); the message says why."""
-
-
-class RunFolderError(RunError):
-    """A run folder cannot be used as asked (different model, corrupt file...); says why."""
 
 
 def item_order_key(item_id: str) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..data.schema import Item
+from ..errors import RunMismatchError
 from ..metric.core import ScoredRows, compute_norms, score_matrix
 from ._layout import human_matrix, normalised_entropy
 from .alignment import alignment_analysis
@@ -35,9 +36,6 @@ __all__ = ["RunData", "RunMismatchError", "check_comparable", "compare_runs", "l
 
 logger = logging.getLogger(__name__)
 
-
-class RunMismatchError(ValueError):
-    """Two runs cannot be compared: different items or different data."""
 
 
 @dataclass(frozen=True)

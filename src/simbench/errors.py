@@ -1,0 +1,149 @@
+"""One exception tree for the whole package.
+
+Every error that simbench raises on purpose derives from :class:`SimBenchError`, with one subclass
+per layer (data, extraction, run, metric, statistics, leaderboard, command line). Each layer's class
+is also a :class:`ValueError`, :class:`RuntimeError` or :class:`FileNotFoundError` where callers
+have relied on that, so ``except ValueError`` keeps working. The command line catches
+:class:`SimBenchError` once and prints one line (a traceback with ``-v``).
+
+Examples
+--------
+>>> issubclass(DataError, SimBenchError), issubclass(DataError, ValueError)
+(True, True)
+>>> err = PredictionError(["row 3 (pop/7): 'distribution' is missing"], source="p.jsonl")
+>>> print(err)
+1 problem in the predictions (p.jsonl):
+  - row 3 (pop/7): 'distribution' is missing
+>>> err.problems
+["row 3 (pop/7): 'distribution' is missing"]
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+
+__all__ = [
+    "CLIError",
+    "DataError",
+    "DataNotFoundError",
+    "ExtractionError",
+    "LabelTokenError",
+    "LeaderboardError",
+    "MetricError",
+    "PredictionError",
+    "ProblemsError",
+    "RunError",
+    "RunFolderError",
+    "RunMismatchError",
+    "ServerError",
+    "SimBenchError",
+    "StatsError",
+    "SubmissionError",
+    "UnsafePickleError",
+]
+
+#: How many problems the message of a :class:`ProblemsError` lists (all are kept in ``problems``).
+MAX_PROBLEMS_SHOWN = 50
+
+
+class SimBenchError(Exception):
+    """The root of every error simbench raises on purpose; the message says what to do."""
+
+
+class ProblemsError(SimBenchError):
+    """An error that carries every problem found (``problems``), not just the first.
+
+    The message is ``head`` followed by at most :data:`MAX_PROBLEMS_SHOWN` problems, one a line.
+    """
+
+    def __init__(self, head: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        lines = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
+        super().__init__(head + ":\n" + "\n".join(lines))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# -- data ---------------------------------------------------------------------------------------
+class DataError(SimBenchError, ValueError):
+    """A row of benchmark data is malformed. The message names the source, the row and the field."""
+
+
+class DataNotFoundError(SimBenchError, FileNotFoundError):
+    """No SimBench data could be found locally or on the Hub."""
+
+
+class UnsafePickleError(DataError, pickle.UnpicklingError):
+    """The pickle references a global outside pandas and numpy."""
+
+
+# -- extraction ---------------------------------------------------------------------------------
+class ExtractionError(SimBenchError, RuntimeError):
+    """A model or backend cannot produce predictions for the given items (message says why)."""
+
+
+class LabelTokenError(ExtractionError, ValueError):
+    """A label is not exactly one token in context, so its probability is not one softmax entry."""
+
+
+class ServerError(ExtractionError):
+    """The server refused the run's configuration (bad URL, model or key): nothing can succeed."""
+
+
+# -- runs ---------------------------------------------------------------------------------------
+class RunError(SimBenchError, ValueError):
+    """A run cannot go ahead as asked (bad settings, no items...); the message says why."""
+
+
+class RunFolderError(RunError):
+    """A run folder cannot be used as asked (different model, corrupt file...); says why."""
+
+
+# -- metric -------------------------------------------------------------------------------------
+class MetricError(SimBenchError, ValueError):
+    """Inputs to the SimBench score are malformed; the message names the row and the field."""
+
+
+class PredictionError(ProblemsError, MetricError):
+    """Predictions are malformed. ``problems`` lists every problem, each naming the row and item."""
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
+        self.source = source
+        head = f"{_plural(len(problems), 'problem')} in the predictions"
+        if source:
+            head += f" ({source})"
+        super().__init__(head, problems)
+
+
+# -- statistics ---------------------------------------------------------------------------------
+class StatsError(SimBenchError, ValueError):
+    """A statistic cannot be computed from the runs given (message says why)."""
+
+
+class RunMismatchError(StatsError):
+    """Two runs cannot be compared: different items or different data."""
+
+
+# -- leaderboard --------------------------------------------------------------------------------
+class LeaderboardError(SimBenchError, ValueError):
+    """A leaderboard entry or results file cannot be made as asked."""
+
+
+class SubmissionError(ProblemsError, LeaderboardError):
+    """A rejected submission. ``problems`` lists every problem, each naming its item or field."""
+
+    def __init__(self, problems: Sequence[str], origin: str) -> None:
+        self.origin = origin
+        super().__init__(
+            f"submission {origin} rejected: {_plural(len(problems), 'problem')}", problems)
+
+
+# -- command line -------------------------------------------------------------------------------
+class CLIError(SimBenchError):
+    """A user-facing error of the command line: printed without a traceback, exit code 2."""
