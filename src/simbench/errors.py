@@ -27,6 +27,7 @@ __all__ = [
     "CLIError",
     "DataError",
     "DataNotFoundError",
+    "DistributionError",
     "ExtractionError",
     "LabelTokenError",
     "LeaderboardError",
@@ -81,6 +82,21 @@ class DataNotFoundError(SimBenchError, FileNotFoundError):
 
 class UnsafePickleError(DataError, pickle.UnpicklingError):
     """The pickle references a global outside pandas and numpy."""
+
+
+class DistributionError(SimBenchError, ValueError):
+    """A distribution over an item's labels is invalid (``simbench.distributions``).
+
+    ``where`` names the row, ``field`` the field and ``problem`` says what is wrong; the message
+    is ``"<where>: field '<field>': <problem>"``.
+    """
+
+    def __init__(self, where: str, field: str, problem: str) -> None:
+        self.where, self.field, self.problem = where, field, problem
+        super().__init__(f"{where}: field {field!r}: {problem}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return type(self), (self.where, self.field, self.problem)
 
 
 # -- extraction ---------------------------------------------------------------------------------
