@@ -1,9 +1,11 @@
 """Per-study converters: rebuild SimBench rows from the raw public data of a study.
 
+The modules live in the repository's top-level ``loading_scripts/`` folder and are installed and
+imported as ``simbench.converters`` (``src/simbench/converters`` is a link to that folder).
 One module per study slug (``loading_scripts/<slug>.py``), each with
 ``convert(raw, release=None, *, extended=False, min_group_size=...) -> Conversion``. The release
 items key the rebuilt rows (a reproduced row takes the ``item_id`` of the release row it matches)
-and the :class:`~loading_scripts._common.ReproductionReport` measures how close they are.
+and the :class:`~simbench.converters._common.ReproductionReport` measures how close they are.
 
 Examples
 --------

@@ -6,7 +6,7 @@ Raw data: ``BIG5.zip`` from http://openpsychometrics.org/_rawdata/ (``data.csv``
 Recipe (reproduces all 250 SimBenchPop rows exactly):
 
 1. keep respondents with ``age <= 80`` (any cap from 80 to 90 gives the same rows);
-2. group by ``country`` (ISO code), named as in :mod:`loading_scripts._countries`;
+2. group by ``country`` (ISO code), named as in :mod:`simbench.converters._countries`;
 3. per item, keep the answers coded 1..5 (0 = missed) as options A..E;
 4. ``human_answer`` = percentage per option; ``group_size`` = number of valid answers.
 

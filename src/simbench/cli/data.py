@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,7 +21,7 @@ def register(sub: Any) -> None:
     b = dsub.add_parser("build", help="write the Hub dataset folder (parquet + README.md card)",
                         description="Read the release (JSONL, CSV or pickle) and write one config per "
                                     "study plus 'all', loadable with datasets.load_dataset(OUT, CONFIG).",
-                        epilog="Examples: simbench data build --source ../shared/data/simbench --out simbench\n"
+                        epilog="Examples: simbench data build --source ../shared/data/simbench --out simbench-hub\n"
                                "  simbench data build --from-raw osp_big5 --raw ../shared/data/ospsych_big5 "
                                "--extended --out big5",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -78,17 +77,14 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _converters() -> ModuleType:
-    """Import the ``loading_scripts`` package: installed, or beside ``src/`` in a source checkout."""
+    """The per-study converters, ``simbench.converters`` (the top-level ``loading_scripts/`` folder)."""
     try:
-        import loading_scripts
-    except ImportError:
-        root = Path(__file__).resolve().parents[3]
-        if not (root / "loading_scripts" / "__init__.py").is_file():
-            raise CLIError("the per-study converters (package 'loading_scripts') are not installed; "
-                           "install simbench-eval from a source checkout (pip install -e .)") from None
-        sys.path.insert(0, str(root))
-        import loading_scripts
-    return loading_scripts
+        from .. import converters
+    except ImportError as e:
+        raise CLIError(f"the per-study converters (simbench.converters) cannot be imported: {e}; "
+                       "reinstall simbench-eval (pip install simbench-eval, or pip install -e . "
+                       "--config-settings editable_mode=compat from a source checkout)") from e
+    return converters
 
 
 def _release_for(args: argparse.Namespace) -> list[Any] | None:
