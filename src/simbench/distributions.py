@@ -19,9 +19,10 @@ Two policies say what happens to a valid row:
     tolerance is :data:`RENORMALISE_SUM_TOLERANCE`, the documented ``sum_tolerance`` of the score.
 
 A row that fails raises :class:`simbench.errors.DistributionError` naming ``where``, the field and
-the problem. For many rows at once (the metric validates whole files), :func:`invalid_rows` finds
-the bad rows of a zero-padded matrix in one vectorised pass and :func:`distribution_problem`
-words the problem of each, with the same messages.
+the problem. The steps are public so that a caller checking many rows at once (the metric validates
+whole files) gets the same messages: :func:`in_label_order` (shape), :func:`number_problems`
+(types), :func:`invalid_rows` (the values of a zero-padded matrix, in one vectorised pass) and
+:func:`distribution_problem` (the values of one row, in words).
 
 Examples
 --------
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -54,8 +56,11 @@ __all__ = [
     "CheckedDistribution",
     "Policy",
     "check_distribution",
+    "default_sum_tolerance",
     "distribution_problem",
+    "in_label_order",
     "invalid_rows",
+    "number_problems",
 ]
 
 Policy = Literal["strict", "renormalise"]
@@ -103,7 +108,8 @@ def check_distribution(
         where: what the row is, for the message (``"row 3 (item 'pop/7')"``, ``"pop/7"``).
         field: the field holding the distribution, for the message.
         sum_tolerance: how far from 1 the sum may be; ``None`` takes the policy's default
-            (:data:`STRICT_SUM_TOLERANCE` or :data:`RENORMALISE_SUM_TOLERANCE`).
+            (:data:`STRICT_SUM_TOLERANCE` or :data:`RENORMALISE_SUM_TOLERANCE`); ``math.inf``
+            accepts any positive sum (scale-free input, e.g. counts or percentages).
 
     Returns:
         The values as floats in label order, and whether they were renormalised.
@@ -112,7 +118,7 @@ def check_distribution(
         DistributionError: naming ``where``, ``field`` and the problem: missing or extra labels,
             a wrong number of values, a value that is not a number, NaN, infinite or negative,
             all zeros, or a sum beyond the tolerance.
-        ValueError: for an unknown ``policy`` or a tolerance that is not a finite number >= 0.
+        ValueError: for an unknown ``policy`` or a tolerance that is not a number >= 0.
 
     Examples
     --------
@@ -128,18 +134,10 @@ def check_distribution(
     """
     tol = _tolerance(policy, sum_tolerance)
     labels = tuple(labels)
-    if isinstance(values, Mapping):
-        if set(values.keys()) != set(labels) or len(values) != len(labels):
-            raise DistributionError(where, field, _label_problem(values, labels))
-        raw: list[Any] = [values[lab] for lab in labels]
-    elif isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-        raise DistributionError(where, field, "expected an object label -> probability or a list "
-                                f"in label order, got {type(values).__name__}")
-    else:
-        raw = list(values)
-        if len(raw) != len(labels):
-            raise DistributionError(where, field, _length_problem(len(raw), labels))
-    not_numbers = _type_problems(raw, labels)
+    raw, problem = in_label_order(values, labels)
+    if raw is None:
+        raise DistributionError(where, field, problem or "invalid")
+    not_numbers = number_problems(raw, labels)
     if not_numbers:
         raise DistributionError(where, field, "; ".join(not_numbers))
     floats = [float(v) for v in raw]
@@ -204,17 +202,68 @@ def distribution_problem(
     return f"values sum to {total:.6g}, more than sum_tolerance={sum_tolerance:g} away from 1{hint}"
 
 
-def _tolerance(policy: str, sum_tolerance: float | None) -> float:
+def in_label_order(
+    values: Mapping[str, Any] | Sequence[Any] | np.ndarray, labels: Sequence[str]
+) -> tuple[list[Any] | None, str | None]:
+    """``(values in label order, None)``, or ``(None, problem)`` when their shape is wrong.
+
+    A mapping must have exactly the labels as keys; a sequence one value per label. The values
+    themselves are not checked (see :func:`number_problems` and :func:`distribution_problem`).
+
+    >>> in_label_order({"B": 0.7, "A": 0.3}, ("A", "B"))
+    ([0.3, 0.7], None)
+    >>> in_label_order([0.3], ("A", "B"))
+    (None, '1 values for 2 labels (A..B)')
+    """
+    if isinstance(values, Mapping):
+        if values.keys() != _label_set(tuple(labels)):
+            return None, _label_problem(values, labels)
+        return [values[lab] for lab in labels], None
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+        return None, ("expected an object label -> probability or a list in label order, got "
+                      f"{type(values).__name__}")
+    out = list(values)
+    if len(out) != len(labels):
+        return None, _length_problem(len(out), labels)
+    return out, None
+
+
+def number_problems(values: Sequence[Any], labels: Sequence[str]) -> list[str]:
+    """One problem per value that is not a number (bools and text are not numbers).
+
+    >>> number_problems([True, "0.5", 0.5], ("A", "B", "C"))
+    ['A=True is not a number', "B='0.5' is not a number"]
+    """
+    return [f"{lab}={v!r} is not a number" for lab, v in zip(labels, values)
+            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating)]
+
+
+def default_sum_tolerance(policy: Policy) -> float:
+    """The tolerance on the sum that ``policy`` uses when none is given.
+
+    >>> default_sum_tolerance("strict"), default_sum_tolerance("renormalise")
+    (1e-06, 0.01)
+    """
     if policy not in _DEFAULT_TOLERANCE:
         raise ValueError(f"unknown policy {policy!r}: expected one of {POLICIES}")
-    tol = _DEFAULT_TOLERANCE[policy] if sum_tolerance is None else sum_tolerance
+    return _DEFAULT_TOLERANCE[policy]
+
+
+def _tolerance(policy: Policy, sum_tolerance: float | None) -> float:
+    tol = default_sum_tolerance(policy) if sum_tolerance is None else sum_tolerance
     _check_tolerance(tol)
     return tol
 
 
 def _check_tolerance(tol: float) -> None:
-    if not (isinstance(tol, int | float) and tol >= 0 and math.isfinite(tol)):
-        raise ValueError(f"sum_tolerance must be a finite number >= 0, got {tol}")
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
+        raise ValueError(f"sum_tolerance must be a number >= 0 (math.inf: any positive sum), "
+                         f"got {tol!r}")
+
+
+@lru_cache(maxsize=256)
+def _label_set(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(labels)
 
 
 def _label_problem(dist: Mapping[Any, Any], labels: Sequence[str]) -> str:
@@ -228,8 +277,3 @@ def _label_problem(dist: Mapping[Any, Any], labels: Sequence[str]) -> str:
 def _length_problem(n: int, labels: Sequence[str]) -> str:
     span = f" ({labels[0]}..{labels[-1]})" if labels else ""
     return f"{n} values for {len(labels)} labels{span}"
-
-
-def _type_problems(values: Sequence[Any], labels: Sequence[str]) -> list[str]:
-    return [f"{lab}={v!r} is not a number" for lab, v in zip(labels, values)
-            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating)]

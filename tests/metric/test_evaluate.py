@@ -111,8 +111,8 @@ def test_score_distributions_validation() -> None:
         score_distributions([[0.0, 0.0], [float("nan"), 1.0]], [[50, 50], [50, 50]],
                             ["jester", "jester"])
     assert e.value.problems == [
-        "row 0: prediction is all zeros",
-        "row 1: prediction [nan, 1.0] has negative, NaN, infinite or non-numeric values"]
+        "row 0: field 'predictions': all values are zero",
+        "row 1: field 'predictions': [0] is NaN"]
     with pytest.raises(ValueError, match="same length"):
         score_distributions([[0.5, 0.5]], [], ["jester"])
 

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..data.registry import SPLITS, get_study
+from ..distributions import check_distribution
+from ..errors import DistributionError, PredictionError
 from .core import (
     MAX_OPTIONS,
     pad_distributions,
@@ -35,7 +37,6 @@ from .core import (
     total_variation,
     uniform_matrix,
 )
-from .predictions import PredictionError
 
 __all__ = ["official_norms", "score_distributions"]
 
@@ -127,17 +128,17 @@ def _studies(names: Sequence[str], split: str | None) -> tuple[list[str], list[s
 
 
 def _row_problems(i: int, q: Sequence[float], p: Sequence[float]) -> list[str]:
-    out = []
+    """The problems of row ``i``: lengths, then each side checked scale-free (any positive sum)."""
     if len(q) != len(p):
         return [f"row {i}: prediction has {len(q)} values but the reference has {len(p)}"]
     if not 2 <= len(p) <= MAX_OPTIONS:
         return [f"row {i}: {len(p)} options (expected 2 to {MAX_OPTIONS})"]
-    for what, d in (("prediction", q), ("reference", p)):
-        vals = [float(x) if isinstance(x, int | float | np.integer | np.floating)
-                and not isinstance(x, bool) else math.nan
-                for x in d]
-        if not all(math.isfinite(x) and x >= 0 for x in vals):
-            out.append(f"row {i}: {what} {list(d)} has negative, NaN, infinite or non-numeric values")
-        elif math.fsum(vals) == 0:
-            out.append(f"row {i}: {what} is all zeros")
+    out = []
+    positions = tuple(f"[{j}]" for j in range(len(p)))
+    for field, d in (("predictions", q), ("references", p)):
+        try:
+            check_distribution(list(d), positions, policy="renormalise", where=f"row {i}",
+                               field=field, sum_tolerance=math.inf)
+        except DistributionError as e:
+            out.append(str(e))
     return out

@@ -2,7 +2,9 @@
 
 Row structure (ids, status, labels, lengths) is checked row by row; the numbers (NaN, infinite,
 negative, all zeros, the sum) are checked on the whole matrix at once, and only the offending rows get
-a detailed message. Every problem names the row and the item; all of them are raised together.
+a detailed message. Every problem names the row and the item; all of them are raised together. What
+makes a distribution valid, and the wording of each problem, come from :mod:`simbench.distributions`
+(``policy="renormalise"`` for scoring, ``"strict"`` for submissions).
 
 Examples
 --------
@@ -25,23 +27,29 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
 
 from ..data.schema import Item
+from ..distributions import (
+    SILENT_SUM_TOLERANCE,
+    Policy,
+    default_sum_tolerance,
+    distribution_problem,
+    in_label_order,
+    invalid_rows,
+    number_problems,
+)
+from ..errors import PredictionError
 from .core import MAX_OPTIONS
-from .predictions import PredictionError
 
 __all__ = ["FailureRule", "ValidatedPredictions", "validate_predictions"]
 
 logger = logging.getLogger(__name__)
 
 FailureRule = Literal["uniform", "exclude"]
-#: Rows whose sum is within this of 1 are taken as normalised (no warning).
-SILENT_SUM_TOLERANCE = 1e-6
 _PLAIN_NUMBERS = frozenset({float, int})
 
 
@@ -54,7 +62,8 @@ class ValidatedPredictions:
         matrix: ``(n, MAX_OPTIONS)`` float64 distributions, zero-padded, rows summing to 1. A failed
             row holds the uniform distribution over the item's options.
         failed: ``(n,)`` bool, True where the row had ``status: failed``.
-        renormalised: ids of rows whose sum was off by more than 1e-6 (within the tolerance).
+        renormalised: ids of rows whose sum was off by more than
+            :data:`~simbench.distributions.SILENT_SUM_TOLERANCE` (within the tolerance).
     """
 
     items: tuple[Item, ...]
@@ -75,23 +84,32 @@ def validate_predictions(
     rows: Sequence[Mapping[str, Any]] | Sequence[tuple[str, Mapping[str, Any]]],
     items: Sequence[Item],
     *,
-    sum_tolerance: float = 1e-2,
+    sum_tolerance: float | None = None,
     source: str | None = None,
+    policy: Policy = "renormalise",
 ) -> ValidatedPredictions:
     """Check prediction rows against ``items`` and build the aligned distribution matrix.
 
     Args:
         rows: prediction mappings, or ``(where, mapping)`` pairs naming each row's position.
         items: every item a prediction may refer to (normally the full splits).
-        sum_tolerance: rows whose sum is within this of 1 are renormalised (with a warning);
-            beyond it they are an error.
+        sum_tolerance: rows whose sum is within this of 1 are renormalised (with a warning when
+            off by more than :data:`~simbench.distributions.SILENT_SUM_TOLERANCE`); beyond it
+            they are an error. ``None``: the policy's default (0.01 under ``"renormalise"``,
+            1e-6 under ``"strict"``).
         source: a name for the input, used in the error message.
+        policy: ``"renormalise"`` (scoring: sums within the tolerance are rescaled) or
+            ``"strict"`` (submissions: the tolerance only allows rounding error, so the matrix
+            holds the values as given up to it); see :mod:`simbench.distributions`.
 
     Raises:
         PredictionError: listing every problem (unknown or duplicate ``item_id``, missing or extra
             labels, wrong list length, non-numeric/negative/NaN/infinite values, all zeros, a sum
             beyond the tolerance, a bad ``status``).
     """
+    policy_tolerance = default_sum_tolerance(policy)  # also refuses an unknown policy
+    if sum_tolerance is None:
+        sum_tolerance = policy_tolerance
     if not (sum_tolerance >= 0 and math.isfinite(sum_tolerance)):
         raise ValueError(f"sum_tolerance must be a finite number >= 0, got {sum_tolerance}")
     by_id = {it.item_id: i for i, it in enumerate(items)}
@@ -143,20 +161,11 @@ def _check_structure(
         return (f"{_here(where, item_id)}: field 'distribution': missing or null, but status is "
                 "not 'failed' (mark failed items with \"status\": \"failed\")"), None
     labels = items[idx].option_labels
-    if type(dist) is list:
-        values = dist
-    elif isinstance(dist, Mapping):
-        if dist.keys() != _label_set(labels):
-            return _label_problem(_here(where, item_id), dist, labels), None
-        return None, _Row(pos, where, idx, [dist[lab] for lab in labels])
-    elif isinstance(dist, str | bytes) or not isinstance(dist, Sequence | np.ndarray):
-        return (f"{_here(where, item_id)}: field 'distribution': expected an object label -> "
-                f"probability or a list in label order, got {type(dist).__name__}"), None
-    else:
-        values = list(dist)
-    if len(values) != len(labels):
-        return (f"{_here(where, item_id)}: field 'distribution': {len(values)} values for "
-                f"{len(labels)} labels ({labels[0]}..{labels[-1]})"), None
+    if type(dist) is list and len(dist) == len(labels):  # the common case, without a copy
+        return None, _Row(pos, where, idx, dist)
+    values, problem = in_label_order(dist, labels)
+    if values is None:
+        return f"{_here(where, item_id)}: field 'distribution': {problem}", None
     return None, _Row(pos, where, idx, values)
 
 
@@ -171,19 +180,6 @@ def _failed_row(
     return None, _Row(pos, where, idx, None)
 
 
-@lru_cache(maxsize=64)
-def _label_set(labels: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(labels)
-
-
-def _label_problem(here: str, dist: Mapping[str, Any], labels: Sequence[str]) -> str:
-    missing = [lab for lab in labels if lab not in dist]
-    extra = [str(k) for k in dist if k not in labels]
-    parts = ([f"missing label(s) {missing}"] if missing else []) + (
-        [f"extra label(s) {extra}"] if extra else [])
-    return f"{here}: field 'distribution': {' and '.join(parts)}; expected {list(labels)}"
-
-
 def _check_numbers(
     rows: list[_Row], items: Sequence[Item], tol: float, problems: list[tuple[int, str]]
 ) -> list[_Row]:
@@ -196,14 +192,12 @@ def _check_numbers(
         mat[np.arange(MAX_OPTIONS)[None, :] < lens[:, None]] = np.fromiter(
             chain.from_iterable(r.values or () for r in dist_rows), dtype=np.float64,
             count=int(lens.sum()))
-        sums = mat.sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(mat).all(axis=1) | (mat < 0).any(axis=1) | (sums == 0) | (
-                np.abs(sums - 1.0) > tol)
-        for j in np.flatnonzero(bad).tolist():
+        for j in np.flatnonzero(invalid_rows(mat, sum_tolerance=tol)).tolist():
             r, it = dist_rows[j], items[dist_rows[j].index]
+            problem = distribution_problem(mat[j, : it.n_options], it.option_labels,
+                                           sum_tolerance=tol)
             problems.append((r.pos, f"{_here(r.where, it.item_id)}: field 'distribution': "
-                                    f"{_value_problem(mat[j, : it.n_options], it.option_labels, tol)}"))
+                                    f"{problem}"))
             rejected.add(r.pos)
     kept = {r.pos for r in dist_rows} - rejected
     return [r for r in rows if r.values is None or r.pos in kept]
@@ -218,7 +212,7 @@ def _numeric_rows(
         return rows
     out = []
     for r in rows:
-        bad = _type_problems(r.values or [], items[r.index].option_labels)
+        bad = number_problems(r.values or [], items[r.index].option_labels)
         if bad:
             problems.append((r.pos, f"{_here(r.where, items[r.index].item_id)}: field "
                                     f"'distribution': {'; '.join(bad)}"))
@@ -226,30 +220,6 @@ def _numeric_rows(
             r.values = [float(v) for v in r.values or []]
             out.append(r)
     return out
-
-
-def _type_problems(values: Sequence[Any], labels: Sequence[str]) -> list[str]:
-    return [f"{lab}={v!r} is not a number" for lab, v in zip(labels, values)
-            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating)]
-
-
-def _value_problem(row: np.ndarray, labels: Sequence[str], tol: float) -> str:
-    """Describe what is wrong with one row of numbers."""
-    bad = []
-    for lab, x in zip(labels, row.tolist()):
-        if math.isnan(x):
-            bad.append(f"{lab} is NaN")
-        elif math.isinf(x):
-            bad.append(f"{lab} is infinite")
-        elif x < 0:
-            bad.append(f"{lab}={x!r} is negative")
-    if bad:
-        return "; ".join(bad)
-    total = math.fsum(row.tolist())
-    if total == 0:
-        return "all values are zero"
-    hint = " (percentages? divide by 100)" if abs(total - 100) <= 100 * tol else ""
-    return f"values sum to {total:.6g}, more than sum_tolerance={tol:g} away from 1{hint}"
 
 
 def _assemble(rows: list[_Row], items: Sequence[Item]) -> ValidatedPredictions:
