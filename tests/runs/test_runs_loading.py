@@ -12,7 +12,7 @@ from runs_helpers import RUN_ARGS, simbench_cmd, subprocess_env
 
 from simbench.extraction import ExtractionError
 from simbench.extraction.factory import backend_class, create_backend
-from simbench.extraction.loading import (
+from simbench.extraction.hf.models import (
     cache_dir,
     folder_content_hash,
     load_model,

@@ -11,7 +11,7 @@ from runs_helpers import RUN_ARGS, read_jsonl
 
 from simbench.cli import main
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("simbench.extraction.verbalized") is None,
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("simbench.extraction.hf.verbalized") is None,
                                 reason="the verbalized backend is not installed")
 
 

@@ -62,7 +62,7 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 def smollm2_transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``transformers serve`` pinned to SmolLM2 on CPU in float32.
 
-    It serves the plain copy that ``simbench.extraction.loading.smollm2_folder()`` builds from the
+    It serves the plain copy that ``simbench.extraction.hf.models.smollm2_folder()`` builds from the
     GGUF file (``transformers serve`` 5.24 cannot load the GGUF file itself: its config has no
     ``architectures``).
     """
@@ -70,7 +70,7 @@ def smollm2_transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Ite
     if cmd is None or smollm2_folder() is None:
         unavailable("transformers serve or the SmolLM2 GGUF file is not installed")
     assert cmd is not None
-    from simbench.extraction.loading import smollm2_folder as plain_smollm2_folder
+    from simbench.extraction.hf.models import smollm2_folder as plain_smollm2_folder
 
     yield from running_server(
         lambda port: [*cmd, str(plain_smollm2_folder()), *_serve_flags(port)],

@@ -32,7 +32,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "TransformersLogprobBackend":
-        from .transformers_backend import TransformersLogprobBackend
+        from .hf.token_probs import TransformersLogprobBackend
 
         return TransformersLogprobBackend
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,10 +6,10 @@ imports torch and ``--model uniform`` imports nothing heavy.
 ==============  ==============  ===========================================================
 method          backend         class
 ==============  ==============  ===========================================================
-token_probs     transformers    ``simbench.extraction.transformers_backend.TransformersLogprobBackend``
-verbalized      transformers    ``simbench.extraction.verbalized.VerbalizedBackend``
-token_probs     openai          ``simbench.extraction.openai_backend.OpenAIBackend``
-verbalized      openai          ``simbench.extraction.openai_backend.OpenAIBackend``
+token_probs     transformers    ``simbench.extraction.hf.token_probs.TransformersLogprobBackend``
+verbalized      transformers    ``simbench.extraction.hf.verbalized.VerbalizedBackend``
+token_probs     openai          ``simbench.extraction.server.openai_backend.OpenAIBackend``
+verbalized      openai          ``simbench.extraction.server.openai_backend.OpenAIBackend``
 (any)           (any)           ``--model uniform``: :class:`~.baselines.UniformBackend`
 ==============  ==============  ===========================================================
 
@@ -39,11 +39,11 @@ __all__ = ["BACKENDS", "SOFT_OPTIONS", "backend_class", "create_backend", "is_ba
 
 #: (method, backend) -> (module, class name, takes a loaded transformers model).
 BACKENDS: dict[tuple[str, str], tuple[str, str, bool]] = {
-    ("token_probs", "transformers"): ("simbench.extraction.transformers_backend",
+    ("token_probs", "transformers"): ("simbench.extraction.hf.token_probs",
                                       "TransformersLogprobBackend", True),
-    ("verbalized", "transformers"): ("simbench.extraction.verbalized", "VerbalizedBackend", True),
-    ("token_probs", "openai"): ("simbench.extraction.openai_backend", "OpenAIBackend", False),
-    ("verbalized", "openai"): ("simbench.extraction.openai_backend", "OpenAIBackend", False),
+    ("verbalized", "transformers"): ("simbench.extraction.hf.verbalized", "VerbalizedBackend", True),
+    ("token_probs", "openai"): ("simbench.extraction.server.openai_backend", "OpenAIBackend", False),
+    ("verbalized", "openai"): ("simbench.extraction.server.openai_backend", "OpenAIBackend", False),
 }
 #: Options passed only to classes that accept them, never an error.
 SOFT_OPTIONS = frozenset({"seed", "method", "model_id", "revision", "content_hash"})
@@ -114,7 +114,7 @@ def create_backend(method: str, backend: str, model: Any, **options: Any) -> Bac
     opts = {"method": method, **options}
     if takes_loaded:
         if not hasattr(model, "tokenizer"):
-            raise ExtractionError(f"{where} needs a loaded model (simbench.extraction.loading."
+            raise ExtractionError(f"{where} needs a loaded model (simbench.extraction.hf.models."
                                   f"load_model), got {type(model).__name__}")
         opts.setdefault("model_id", model.model_id)
         opts.setdefault("revision", model.revision)

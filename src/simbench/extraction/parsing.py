@@ -50,7 +50,14 @@ from typing import Any
 
 from ..errors import SimBenchError
 
-__all__ = ["PROTOCOLS", "ParseResult", "closes_json_object", "parse_verbalized"]
+__all__ = [
+    "PROTOCOLS",
+    "ParseResult",
+    "answer_closed",
+    "answer_complete",
+    "closes_json_object",
+    "parse_verbalized",
+]
 
 #: The parser protocols: the project's robust parser and the release's parser.
 PROTOCOLS = ("default", "release")
@@ -351,3 +358,45 @@ def _parse_release(text: str, labels: list[str]) -> ParseResult:
         return ParseResult(None, "release parser: a value is negative or not finite", repairs)
     dist = {lab: float(v) / total for lab, v in zip(labels, values)}
     return ParseResult(dist, None, repairs, (), total, "percent" if total > 1.5 else "fraction")
+
+
+# --------------------------------------------------------------------------- stopping tests
+# Shared by every generating backend: a row may stop once its answer can no longer change.
+
+
+def answer_complete(text: str, labels: Sequence[str], protocol: str = "default") -> bool:
+    """Whether generation can stop: the text's answer is already determined.
+
+    Default protocol: the text parses (the parser takes the first usable object, so later text
+    cannot change the result). Release protocol: a ``{...}`` object has closed (the release
+    parser reads the first one only).
+
+    >>> answer_complete('{"A": 1, "B": 2}', ["A", "B"])
+    True
+    >>> answer_complete('{"A": X, "B": X}', ["A", "B"])
+    False
+    >>> answer_complete('{"A": X, "B": X}', ["A", "B"], "release")
+    True
+    """
+    if protocol == "release":
+        return "}" in text.partition("{")[2]
+    return parse_verbalized(text, labels).ok
+
+
+def answer_closed(tokenizer: Any, generated: Sequence[int], last: int, labels: Sequence[str],
+                  protocol: str = "default") -> bool:
+    """Whether a row can stop after its token ``last`` (the newest of ``generated``).
+
+    Only a token writing ``}`` can complete an answer, so the whole generated text is decoded
+    (special tokens skipped) and tested with :func:`answer_complete` only then.
+
+    >>> class Letters:  # a tokenizer whose token i is the character chr(i)
+    ...     def decode(self, ids, skip_special_tokens=True):
+    ...         return "".join(map(chr, ids))
+    >>> ids = [ord(c) for c in '{"A": 40, "B": 60}']
+    >>> answer_closed(Letters(), ids[:-1], ids[-2], ["A", "B"]), answer_closed(Letters(), ids, ids[-1], ["A", "B"])
+    (False, True)
+    """
+    if "}" not in tokenizer.decode([last], skip_special_tokens=True):
+        return False
+    return answer_complete(tokenizer.decode(generated, skip_special_tokens=True), labels, protocol)

@@ -100,7 +100,7 @@ def run_evaluation(
         data: release file or folder (default ``$SIMBENCH_DATA``, then the Hub).
         split, studies, limit_per_study, seed: which items (:func:`select_run_items`).
         dtype, device, device_map: how to load a transformers model
-            (:func:`simbench.extraction.loading.load_model`).
+            (:func:`simbench.extraction.hf.models.load_model`).
         backend_options: keyword arguments for the backend class (``protocol``, ``prompt_mode``,
             ``batch_size``, ``max_new_tokens``, ``base_url``...; ``None`` values are ignored).
         progress: show a progress bar.
@@ -113,7 +113,7 @@ def run_evaluation(
     options.setdefault("seed", seed)
     local = backend == "transformers" and not is_baseline(model)
     if local and not device_map:
-        from ..extraction.loading import resolve_device
+        from ..extraction.hf.models import resolve_device
 
         device = resolve_device(device)
     dist = init_distributed(device if local else "cpu")
@@ -125,7 +125,7 @@ def run_evaluation(
     _early_check(out, method, backend, model, options, settings, dist)
     model_info, load_s = None, None
     if local:
-        from ..extraction.loading import load_model
+        from ..extraction.hf.models import load_model
 
         loaded = load_model(model, dtype=dtype, device=device, device_map=device_map)
         model_info, load_s = loaded.provenance(), loaded.load_s

@@ -53,13 +53,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ServerError
-from .attempts import AttemptSchedule, ItemAttempts
-from .base import Backend, ExtractionError, Prediction, prompt_hash
-from .parsing import parse_verbalized
+from ...errors import ServerError
+from ..attempts import AttemptSchedule, ItemAttempts
+from ..base import Backend, ExtractionError, Prediction, prompt_hash
+from ..parsing import parse_verbalized
 
 if TYPE_CHECKING:
-    from ..data.schema import Item
+    from ...data.schema import Item
 
 __all__ = ["MISSING_RULES", "OpenAIBackend", "ServerError"]
 
@@ -142,7 +142,7 @@ class OpenAIBackend(Backend):
 
     def prompt_text(self, item: Item) -> str:
         """The prompt text sent: the messages' JSON (verbalized) or the completion prompt."""
-        from ..prompts import base_prompt_text, system_text, user_text
+        from ...prompts import base_prompt_text, system_text, user_text
 
         if self.method == "verbalized":
             messages = [{"role": "system", "content": system_text(item.persona)},
@@ -155,7 +155,7 @@ class OpenAIBackend(Backend):
 
     def provenance(self) -> dict[str, Any]:
         """Model name, server URL, protocol, prompt mode and request settings."""
-        from ..prompts import chat_template_hash
+        from ...prompts import chat_template_hash
 
         template = None
         if self._renderer is not None and self._renderer.mode == "chat":
@@ -315,7 +315,7 @@ def _token_prob_renderer(method: str, tokenizer: Any, prompt_mode: str, protocol
         raise ExtractionError("token probabilities in chat mode need the model's tokenizer to "
                               "render its chat template (pass tokenizer=..., a folder or Hub id), "
                               "or use prompt_mode='base'")
-    from ..prompts import PromptRenderer
+    from ...prompts import PromptRenderer
 
     if isinstance(tokenizer, str):
         from transformers import AutoTokenizer

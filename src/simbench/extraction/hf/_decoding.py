@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from ._generation_hooks import SeededGumbelSampler
-from .prefix_cache import forward_args
+from ._prefix_cache import forward_args
 
 __all__ = ["PromptState", "decode", "eos_ids", "prefill"]
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import ExtractionError
+from ..base import ExtractionError
 
 __all__ = [
     "ALIASES",

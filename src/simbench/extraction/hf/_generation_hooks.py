@@ -20,6 +20,8 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from ..parsing import answer_closed
+
 __all__ = ["AnswerStopper", "SeededGumbelSampler"]
 
 
@@ -68,7 +70,7 @@ class AnswerStopper(StoppingCriteria):
         tokenizer: decodes the generated tokens.
         width: the padded prompt length (generated tokens start there).
         labels: per row, the item's labels.
-        protocol: parser protocol (see :func:`~.verbalized.answer_complete`).
+        protocol: parser protocol (see :func:`~simbench.extraction.parsing.answer_complete`).
     """
 
     def __init__(self, tokenizer: Any, *, width: int, labels: Sequence[Sequence[str]],
@@ -81,8 +83,6 @@ class AnswerStopper(StoppingCriteria):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor,
                  **kwargs: Any) -> torch.BoolTensor:
-        from .verbalized import answer_closed
-
         for row in range(input_ids.shape[0]):
             if self.done[row] or input_ids.shape[1] <= self.width:
                 continue

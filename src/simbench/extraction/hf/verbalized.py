@@ -25,7 +25,7 @@ Design:
 
 Examples
 --------
->>> from simbench.extraction.verbalized import VerbalizedBackend  # doctest: +SKIP
+>>> from simbench.extraction.hf.verbalized import VerbalizedBackend  # doctest: +SKIP
 >>> backend = VerbalizedBackend(model, tokenizer, seed=0, batch_size=8)  # doctest: +SKIP
 >>> next(backend.predict(items)).distribution  # doctest: +SKIP
 {'A': 0.3, 'B': 0.7}
@@ -37,12 +37,12 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .attempts import AttemptSchedule, ItemAttempts
-from .base import Backend, ExtractionError, Prediction, prompt_hash
-from .parsing import parse_verbalized
+from ..attempts import AttemptSchedule, ItemAttempts
+from ..base import Backend, ExtractionError, Prediction, prompt_hash
+from ..parsing import answer_closed, parse_verbalized
 
 if TYPE_CHECKING:
-    from ..data.schema import Item
+    from ...data.schema import Item
 
 __all__ = ["DEFAULT_MAX_NEW_TOKENS", "VerbalizedBackend"]
 
@@ -87,7 +87,7 @@ class VerbalizedBackend(Backend):
                  max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS, temperature: float = 1.0,
                  retries: int = 5, first_temperature: float | None = None, top_k: int = 50,
                  stop_on_json: bool = True, reuse_prompt: bool = True) -> None:
-        from ..prompts import PromptRenderer, chat_template_hash
+        from ...prompts import PromptRenderer, chat_template_hash
 
         if method != "verbalized":
             raise ExtractionError(f"VerbalizedBackend implements method 'verbalized', not {method!r}")
@@ -139,7 +139,7 @@ class VerbalizedBackend(Backend):
         """Yield one prediction per item, per finished batch (retries included)."""
         from tqdm.auto import tqdm
 
-        from .batching import BatchSizer
+        from ._batching import BatchSizer
 
         rows = []
         for item in items:
@@ -191,7 +191,7 @@ class VerbalizedBackend(Backend):
         import torch
 
         from ._decoding import decode, prefill
-        from .batching import left_pad
+        from ._batching import left_pad
 
         ids, mask = left_pad([ids for _, ids in batch], pad_id=self._pad_id,
                              device=_input_device(self.model))
@@ -226,7 +226,7 @@ class VerbalizedBackend(Backend):
                   attempt: int) -> list[str]:
         import torch
 
-        from .batching import left_pad
+        from ._batching import left_pad
 
         device = _input_device(self.model)
         ids, mask = left_pad(prompts, pad_id=self._pad_id, device=device)
@@ -257,7 +257,7 @@ def _pad_id(tokenizer: Any) -> int:
 
 def _supports_static_cache(model: Any) -> bool:
     """Whether :mod:`._decoding` can run ``model``: full attention, the cache and position APIs."""
-    from .prefix_cache import forward_args, supports_prefix_cache
+    from ._prefix_cache import forward_args, supports_prefix_cache
 
     args = forward_args(model)
     return None not in (args.cache, args.keep) and args.positions \
@@ -289,30 +289,3 @@ def _generation_hooks(tokenizer: Any, *, width: int, labels: list[tuple[str, ...
     if labels is not None:
         stoppers.append(AnswerStopper(tokenizer, width=width, labels=labels, protocol=protocol))
     return processors, stoppers
-
-
-def answer_closed(tokenizer: Any, generated: Any, last: int, labels: Sequence[str],
-                  protocol: str) -> bool:
-    """Whether a row can stop after its token ``last``: only a token writing ``}`` can complete
-    an answer, so the whole generated text is decoded and parsed only then."""
-    if "}" not in tokenizer.decode([last], skip_special_tokens=True):
-        return False
-    text = tokenizer.decode(generated, skip_special_tokens=True)
-    return answer_complete(text, labels, protocol)
-
-
-def answer_complete(text: str, labels: Sequence[str], protocol: str) -> bool:
-    """Whether generation can stop: the text's answer is already determined.
-
-    Default protocol: the text parses (the parser takes the first usable object, so later text
-    cannot change the result). Release protocol: a ``{...}`` object has closed (the release
-    parser reads the first one only).
-
-    >>> answer_complete('{"A": 1, "B": 2}', ["A", "B"], "default")
-    True
-    >>> answer_complete('{"A": X, "B": X}', ["A", "B"], "default")
-    False
-    """
-    if protocol == "release":
-        return "}" in text.partition("{")[2]
-    return parse_verbalized(text, labels).ok

@@ -24,11 +24,11 @@ import string
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..prompts import PromptRenderer, chat_template_hash
-from .base import Backend, ExtractionError, Prediction, prompt_hash
-from .batching import BatchSizer, Request, left_pad, positions
-from .labels import InContextLabels, release_label_ids
-from .prefix_cache import (
+from ...prompts import PromptRenderer, chat_template_hash
+from ..base import Backend, ExtractionError, Prediction, prompt_hash
+from ._batching import BatchSizer, Request, left_pad, positions
+from ..labels import InContextLabels, release_label_ids
+from ._prefix_cache import (
     extract_kv,
     forward_args,
     padded_prefix_cache,
@@ -37,7 +37,7 @@ from .prefix_cache import (
 )
 
 if TYPE_CHECKING:
-    from ..data.schema import Item
+    from ...data.schema import Item
 
 __all__ = ["TransformersLogprobBackend"]
 
@@ -336,7 +336,7 @@ def _max_positions(config: Any) -> int | None:
 
 def _probe_item(labels: tuple[str, ...]) -> Item:
     """A synthetic item, only to read the label tokens after the standard prompt ending."""
-    from ..data.schema import Item
+    from ...data.schema import Item
 
     options = "".join(f"\n({lab}): option" for lab in labels)
     return Item(item_id="pop/0", split="pop", row_index=0, dataset_name="probe", study="probe",
