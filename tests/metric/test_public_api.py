@@ -1,15 +1,12 @@
-"""The public face of simbench.metric: sorted exports, light imports, doctests of the modules."""
+"""The public face of simbench.metric: sorted exports, light imports (its doctests run under pytest's
+--doctest-modules, checked by tests/test_doctests.py)."""
 
 from __future__ import annotations
 
-import doctest
 import subprocess
 import sys
 
-import pytest
-
 import simbench.metric as metric
-from simbench.metric import api, core, lists, predictions, table, validate
 
 
 def test_all_is_sorted_and_complete() -> None:
@@ -27,10 +24,3 @@ def test_importing_the_metric_stays_light() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-@pytest.mark.parametrize("module", [api, core, lists, predictions, table, validate],
-                         ids=lambda m: m.__name__)
-def test_docstring_examples_run(module) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
