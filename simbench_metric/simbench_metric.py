@@ -49,7 +49,7 @@ Returns:
     per_study (`dict`): per study slug, `{"score", "mean_tv", "n", "norm"}`.
     norms (`str`): `"official-pop"`, `"official-grouped"` or `"references"`.
 Examples:
-    >>> simbench = evaluate.load("simbench_metric")  # doctest: +SKIP
+    >>> simbench = evaluate.load("simbench")  # after `simbench install`  # doctest: +SKIP
     >>> out = simbench.compute(predictions=[[0.5, 0.5], [0.25, 0.75]],
     ...                        references=[[25.0, 75.0], [25.0, 75.0]],
     ...                        dataset_names=["Jester", "Jester"])  # doctest: +SKIP

@@ -29,6 +29,7 @@ __all__ = [
     "DataNotFoundError",
     "DistributionError",
     "ExtractionError",
+    "InstallError",
     "LabelTokenError",
     "LeaderboardError",
     "MetricError",
@@ -158,6 +159,11 @@ class SubmissionError(ProblemsError, LeaderboardError):
         self.origin = origin
         super().__init__(
             f"submission {origin} rejected: {_plural(len(problems), 'problem')}", problems)
+
+
+# -- registration in the Hugging Face caches (simbench install) ---------------------------------
+class InstallError(SimBenchError, RuntimeError):
+    """The configs or the metric could not be registered in the ``datasets``/``evaluate`` caches."""
 
 
 # -- command line -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ __all__ = ["CLIError", "build_parser", "main"]
 
 # (module, in display order). A module that is not present in this installation is not listed.
 _COMMAND_MODULES = (
+    "simbench.cli.install",
     "simbench.cli.data",
     "simbench.cli.run",
     "simbench.cli.score",

@@ -1,7 +1,9 @@
 """The ``evaluate`` module shipped inside the package, and :func:`load_metric`.
 
-``evaluate.load("simbench")`` would be a Hub lookup; :func:`load_metric` loads the module file that
-ships with this package instead, so it works offline and always matches the installed core.
+:func:`load_metric` loads the module file that ships with this package, so it works offline, from
+any folder, with nothing registered, and always matches the installed core. ``simbench install``
+registers the same file in evaluate's module cache, after which the bare name
+``evaluate.load("simbench")`` loads it too (see :mod:`simbench.install`).
 
 Examples
 --------
