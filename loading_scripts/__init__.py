@@ -11,9 +11,21 @@ Examples
 --------
 >>> sorted(CONVERTERS)
 ['chaos_nli', 'choices13k', 'osp_big5', 'osp_rwas', 'wisdom_of_crowds']
->>> conv = convert("osp_big5", "../shared/data/ospsych_big5", release)  # doctest: +SKIP
->>> print(conv.report.summary())  # doctest: +SKIP
-osp_big5: 250/250 release rows reproduced exactly ...
+>>> get_converter("ChaosNLI").__name__      # a slug or the release's dataset name
+'simbench.converters.chaos_nli'
+>>> get_converter("jester")
+Traceback (most recent call last):
+    ...
+KeyError: "no converter for 'jester'; converters exist for chaos_nli, choices13k, osp_big5, ..."
+
+Converting checks the raw folder first (each study module shows a full run on small data):
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as raw:
+...     convert("osp_big5", raw)
+Traceback (most recent call last):
+    ...
+simbench.converters._common.RawDataError: osp_big5: ... lacks data.csv, codebook.txt (see ...)
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""ChaosNLI: 100 crowd labels for each of 4,645 NLI items (SNLI, MNLI-matched, alpha-NLI).
+r"""ChaosNLI: 100 crowd labels for each of 4,645 NLI items (SNLI, MNLI-matched, alpha-NLI).
 
 Raw data: ``chaosNLI_v1.0.zip`` linked from https://github.com/easonnie/ChaosNLI (CC BY-NC 4.0):
 ``chaosNLI_snli.jsonl``, ``chaosNLI_mnli_m.jsonl`` and ``chaosNLI_alphanli.jsonl``.
 
 Recipe (reproduces all 500 SimBenchPop rows exactly, 325 NLI and 175 alpha-NLI):
 
-* NLI: "Context: <premise>\\nStatement: <hypothesis>\\n\\nChoose the correct category for the
+* NLI: "Context: <premise>\nStatement: <hypothesis>\n\nChoose the correct category for the
   statement:" with A = definitely correct (e), B = definitely incorrect (c), C = neither (n);
   the distribution is the label counts re-ordered from [e, n, c] to [e, c, n].
 * alpha-NLI: "O-Beginning / Hypothesis-1 / Hypothesis-2 / O-Ending" with A = Hypothesis-1 and
@@ -16,9 +16,40 @@ The extended config ``chaos_nli_extended`` holds every item of the three files.
 
 Examples
 --------
->>> conv = convert("../shared/data/chaosnli", release)  # doctest: +SKIP
->>> conv.report.matched, conv.report.release_rows  # doctest: +SKIP
-(500, 500)
+Three raw files of one record each (the real ones hold 1,514, 1,599 and 1,532 records):
+
+>>> import json, tempfile
+>>> from dataclasses import replace
+>>> from pathlib import Path
+>>> tmp = tempfile.TemporaryDirectory()
+>>> raw = Path(tmp.name)
+>>> records = {
+...     "chaosNLI_snli.jsonl": {"uid": "s1", "label_count": [60, 30, 10], "example": {
+...         "premise": "A dog runs.", "hypothesis": "An animal moves."}},
+...     "chaosNLI_mnli_m.jsonl": {"uid": "m1", "label_count": [5, 15, 80], "example": {
+...         "premise": "It rained.", "hypothesis": "The road is dry."}},
+...     "chaosNLI_alphanli.jsonl": {"uid": "a1", "label_count": [70, 30], "example": {
+...         "obs1": "I was hungry.", "hyp1": "I cooked.", "hyp2": "I slept.", "obs2": "I ate."}}}
+>>> for name, rec in records.items():
+...     _ = (raw / name).write_text(json.dumps(rec) + "\n")
+>>> conv = convert(raw, extended=True)
+>>> rows = conv.extended["chaos_nli_extended"]["pop"]
+>>> [(it.item_id, it.option_labels, it.human_dist) for it in rows]  # [e, n, c] -> A=e, B=c, C=n
+[('pop/0', ('A', 'B', 'C'), (0.6, 0.1, 0.3)), ('pop/1', ('A', 'B', 'C'), (0.05, 0.8, 0.15)),
+ ('pop/2', ('A', 'B'), (0.7, 0.3))]
+>>> print(rows[0].question_text)
+Context: A dog runs.
+Statement: An animal moves.
+<BLANKLINE>
+Choose the correct category for the statement:
+
+A release row is paired with the raw record of the same question and keeps its ``item_id``:
+
+>>> release = [replace(rows[2], row_index=41, item_id="pop/41")]
+>>> conv = convert(raw, release)
+>>> [it.item_id for it in conv.items], conv.report.matched, conv.report.release_rows
+(['pop/41'], 1, 1)
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

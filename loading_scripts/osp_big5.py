@@ -1,4 +1,4 @@
-"""OSPsychBig5: the IPIP Big Five (50 items) of openpsychometrics.org, by country.
+r"""OSPsychBig5: the IPIP Big Five (50 items) of openpsychometrics.org, by country.
 
 Raw data: ``BIG5.zip`` from http://openpsychometrics.org/_rawdata/ (``data.csv``, tab-separated,
 19,719 respondents, and ``codebook.txt`` with the item texts).
@@ -15,9 +15,32 @@ The extended config ``osp_big5_extended`` holds every item for every country wit
 
 Examples
 --------
->>> conv = convert("../shared/data/ospsych_big5", release)  # doctest: +SKIP
->>> conv.report.matched, conv.report.release_rows  # doctest: +SKIP
-(250, 250)
+A raw folder with the 50-item codebook and four respondents (the real data has 19,719):
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> tmp = tempfile.TemporaryDirectory()
+>>> raw = Path(tmp.name)
+>>> codes = [f"{trait}{i}" for trait in "ENACO" for i in range(1, 11)]
+>>> _ = (raw / "codebook.txt").write_text("".join(f"{c}\tI am statement {c}.\n" for c in codes))
+>>> people = [(30, "US", 5), (41, "US", 4), (25, "US", 5), (412434, "GB", 1)]  # age, country, answer
+>>> lines = ["age\tcountry\t" + "\t".join(codes)]
+>>> lines += [f"{age}\t{country}\t" + "\t".join([str(a)] * 50) for age, country, a in people]
+>>> _ = (raw / "data.csv").write_text("\n".join(lines) + "\n")
+>>> read_codebook(raw / "codebook.txt")["E1"]
+'I am statement E1.'
+>>> countries, counts, dropped = count_answers(raw / "data.csv", codes)
+>>> countries, counts.shape, counts[0, 0].tolist(), dropped   # the age 412434 is dropped
+({'US': 3}, (1, 50, 5), [0, 0, 0, 1, 2], 1)
+>>> conv = convert(raw, extended=True, min_group_size=3)
+>>> rows = conv.extended["osp_big5_extended"]["pop"]
+>>> len(rows), rows[0].grouping, rows[0].group_size
+(50, {'country_name': 'United States of America'}, 3)
+>>> [round(p, 3) for p in rows[0].human_dist]   # options A..E = answers 1..5
+[0.0, 0.0, 0.0, 0.333, 0.667]
+>>> print(rows[0].question_text)
+Indicate your level of agreement with the following statement: I am statement E1.
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

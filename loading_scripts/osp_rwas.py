@@ -1,4 +1,4 @@
-"""OSPsychRWAS: Altemeyer's Right-Wing Authoritarianism Scale (22 items) of openpsychometrics.org.
+r"""OSPsychRWAS: Altemeyer's Right-Wing Authoritarianism Scale (22 items) of openpsychometrics.org.
 
 Raw data: ``RWAS.zip`` from https://openpsychometrics.org/_rawdata/ (``data.csv``, comma-separated,
 9,881 respondents; ``codebook.txt``). The codebook gives item numbers (Q1..Q22), not the wording.
@@ -24,9 +24,35 @@ report measures the remaining difference (max TV about 0.006).
 
 Examples
 --------
->>> conv = convert("../shared/data/ospsych_rwas", release)  # doctest: +SKIP
->>> conv.report.paired, round(conv.report.max_tv, 3)  # doctest: +SKIP
-(22, 0.006)
+Forty made-up respondents (answers 0..9 per item; one checked a fake word), and release rows whose
+wording the converter cannot know, given in reverse item order:
+
+>>> import json, tempfile
+>>> import numpy as np
+>>> from pathlib import Path
+>>> from simbench.converters._common import new_item, render_question
+>>> tmp = tempfile.TemporaryDirectory()
+>>> raw = Path(tmp.name)
+>>> answers = np.random.default_rng(0).integers(0, 10, size=(40, N_ITEMS))
+>>> fake = np.zeros((40, 3), dtype=int)
+>>> fake[0, 1] = 1
+>>> header = [f"Q{i}" for i in range(1, N_ITEMS + 1)] + list(FAKE_WORDS)
+>>> table = [header] + [[str(v) for v in row] for row in np.hstack([answers, fake])]
+>>> _ = (raw / "data.csv").write_text("\n".join(",".join(r) for r in table) + "\n")
+>>> _ = (raw / "codebook.txt").write_text("Q1 to Q22: the RWA scale items\n")
+>>> counts, kept = count_answers(raw / "data.csv")
+>>> counts.shape, kept, int(counts[0].sum()) == int((answers[1:, 0] > 0).sum())
+((22, 9), 39, True)
+>>> options = [f"level {k}" for k in range(1, 10)]
+>>> def release_row(r, item):
+...     return new_item(study="osp_rwas", row_index=r, persona="You are a user.",
+...                     question=render_question(f"Statement {item + 1}", options),
+...                     counts=counts[item].tolist(), group_size=int(counts[item].sum()))
+>>> release = [release_row(r, N_ITEMS - 1 - r) for r in range(N_ITEMS)]
+>>> conv = convert(raw, release)
+>>> conv.report.paired, conv.report.matched, json.loads(conv.items[0].auxiliary)["item"]
+(22, 22, 'Q22')
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

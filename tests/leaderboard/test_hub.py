@@ -13,9 +13,7 @@ from lb_helpers import HALF_MODEL_ID, SUBMITTED_AT, edit_lines
 from simbench.cli import main
 from simbench.leaderboard import (
     EVAL_RESULTS_PATH,
-    build_entry,
     default_model_repo,
-    entry_bytes,
     entry_path_for,
     prepare_submission,
     read_submission,
@@ -40,16 +38,30 @@ def test_commit_operations_are_exactly_right(half_plan, half_run, all_items):
     assert [type(op) for op in ops] == [CommitOperationAdd]
     assert [op.path_in_repo for op in ops] == [entry_path]
     sub = validate_submission(read_submission(half_run), all_items)
-    expected = entry_bytes(build_entry(sub, results, SUBMITTED_AT))
-    assert ops[0].path_or_fileobj == expected
-    entry = json.loads(expected)
-    assert entry["run"]["model"]["id"] == HALF_MODEL_ID
-    assert len(entry["predictions"]) == 13510
-    assert entry["predictions"][0]["item_id"] == "pop/0"
+    written = ops[0].path_or_fileobj
+    assert isinstance(written, bytes)
+    entry = json.loads(written)
+    # the expected entry comes from what the fixture wrote, not from the functions under test
+    assert sorted(entry) == ["predictions", "results", "run", "schema_version"]
+    assert entry["schema_version"] == 1
+    run_json = json.loads((half_run / "run.json").read_text())
+    assert entry["run"]["model"] == run_json["model"]
+    for key in ("method", "backend", "protocol", "prompt_mode"):
+        assert entry["run"][key] == run_json[key]
+    assert entry["results"] == {**results, "submitted_at": SUBMITTED_AT}
     assert entry["results"]["simbench_score"] == pytest.approx(50.0, abs=1e-9)
-    assert entry["results"]["submitted_at"] == SUBMITTED_AT
-    # one prediction per line: diffs of entries stay readable on the Hub
-    assert expected.decode().count('\n    {"item_id": ') == 13510
+    assert [p["item_id"] for p in entry["predictions"]] == [it.item_id for it in all_items]
+    for pred, it in zip(entry["predictions"], all_items, strict=True):
+        assert pred.keys() == {"item_id", "distribution", "prompt_hash", "status"}  # no None
+        assert (pred["prompt_hash"], pred["status"]) == ("0" * 16, "ok")
+        assert list(pred["distribution"]) == list(it.option_labels)
+        half = [(p + 1.0 / it.n_options) / 2 for p in it.human_dist]
+        assert list(pred["distribution"].values()) == pytest.approx(half, abs=1e-12)
+    # a readable header, then one prediction per line: diffs of entries stay readable on the Hub
+    text = written.decode()
+    assert text.startswith('{\n  "schema_version": 1,\n') and text.endswith("\n  ]\n}\n")
+    lines = [line for line in text.splitlines() if line.startswith('    {"item_id": ')]
+    assert [json.loads(line.rstrip(",")) for line in lines] == entry["predictions"]
 
     model = plan.model
     assert model is not None  # "auto": the model id is a Hub id

@@ -10,6 +10,35 @@ Layout (one config per study, plus ``all``)::
 
 ``datasets.load_dataset(<out>, "moral_machine", split="pop")`` then works offline, and the folder
 can be uploaded as is (``simbench data push``).
+
+Examples
+--------
+Three made-up rows of two studies give the ``all`` config and one config per study:
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from simbench.data.readers import read_parquet
+>>> from simbench.data.schema import item_from_release_row
+>>> def item(i, name):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": name, "group_prompt_template": "You are a person.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": "Agree?\\n\\nOptions:\\n(A): Yes\\n(B): No",
+...         "human_answer": {"A": 10.0 * (i + 1), "B": 100 - 10.0 * (i + 1)}}, split="pop")
+>>> items = [item(0, "Jester"), item(1, "MoralMachine"), item(2, "MoralMachine")]
+>>> tmp = tempfile.TemporaryDirectory()
+>>> out = Path(tmp.name) / "simbench-hub"
+>>> build_hub_folder(items, out)
+{'all': {'pop': 3}, 'jester': {'pop': 1}, 'moral_machine': {'pop': 2}}
+>>> read_parquet(out / "moral_machine" / "pop.parquet") == items[1:]
+True
+>>> from datasets import load_dataset
+>>> ds = load_dataset(str(out), "moral_machine", split="pop", cache_dir=tmp.name)
+>>> ds.num_rows, ds[0]["item_id"], ds[0]["human_dist"], ds.features["human_dist"].feature.dtype
+(2, 'pop/1', [0.2, 0.8], 'float64')
+>>> (out / "README.md").read_text().startswith("---\\nlicense: cc-by-nc-sa-4.0\\n")
+True
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -170,9 +170,28 @@ def load_items(
         DataError: when a row is malformed (the message names the row and the field).
 
     Examples:
-        >>> items = load_items("pop", studies=["moral_machine"])  # doctest: +SKIP
-        >>> len(items), items[0].item_id  # doctest: +SKIP
-        (500, 'pop/...')
+        A folder holding the release's ``SimBenchPop.jsonl`` (here three made-up rows):
+
+        >>> import json, tempfile
+        >>> from pathlib import Path
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> rows = [{"row_index": i, "dataset_name": name, "group_prompt_template": "You are a person.",
+        ...          "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+        ...          "input_template": "Swerve?\\n\\nOptions:\\n(A): Yes\\n(B): No",
+        ...          "human_answer": {"A": 30.0 + i, "B": 70.0 - i}}
+        ...         for i, name in enumerate(["Jester", "MoralMachine", "MoralMachine"])]
+        >>> lines = "".join(json.dumps(r) + "\\n" for r in rows)
+        >>> _ = (Path(tmp.name) / "SimBenchPop.jsonl").write_text(lines)
+        >>> items = load_items("pop", studies=["moral_machine"], source=tmp.name)
+        >>> [(it.item_id, it.study, it.human_dist) for it in items]
+        [('pop/1', 'moral_machine', (0.31, 0.69)), ('pop/2', 'moral_machine', (0.32, 0.68))]
+        >>> len(load_items("both", source=tmp.name))    # "both" takes the splits there are
+        3
+        >>> load_items("grouped", source=tmp.name)
+        Traceback (most recent call last):
+            ...
+        simbench.errors.DataNotFoundError: argument has no file for split 'grouped'
+        >>> tmp.cleanup()
     """
     splits = _normalise_splits(split)
     src = source if isinstance(source, DataSource) else resolve_source(source)
@@ -205,9 +224,19 @@ def select_items(items: Sequence[Item], limit_per_study: int | None = None, seed
     the same items. ``None`` returns ``items`` unchanged.
 
     Examples:
-        >>> items = load_items("both")  # doctest: +SKIP
-        >>> len(select_items(items, 2))  # doctest: +SKIP
-        50
+        >>> from simbench.data.schema import item_from_release_row
+        >>> def item(i, name):
+        ...     return item_from_release_row({
+        ...         "row_index": i, "dataset_name": name, "group_prompt_template": "You are a person.",
+        ...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+        ...         "input_template": "Agree?\\n\\nOptions:\\n(A): Yes\\n(B): No",
+        ...         "human_answer": {"A": 50.0, "B": 50.0}}, split="pop")
+        >>> items = [item(i, "Jester" if i < 4 else "MoralMachine") for i in range(7)]
+        >>> sample = select_items(items, 2, seed=0)     # 2 of the 4 Jester rows, 2 of the 3 others
+        >>> [it.study for it in sample]
+        ['jester', 'jester', 'moral_machine', 'moral_machine']
+        >>> select_items(items, 2, seed=0) == sample, len(select_items(items, None))
+        (True, 7)
     """
     if limit_per_study is None:
         return list(items)

@@ -1,4 +1,25 @@
-"""Upload a built dataset folder to the Hugging Face Hub."""
+"""Upload a built dataset folder to the Hugging Face Hub.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = Path(tmp.name)
+>>> (folder / "jester").mkdir()
+>>> _ = (folder / "README.md").write_text("---\\nconfigs: []\\n---\\n")
+>>> _ = (folder / "jester" / "pop.parquet").write_bytes(b"PAR1" * 4)
+>>> _ = (folder / "notes.txt").write_text("not uploaded")
+>>> plan_upload(folder)                          # what `simbench data push --dry-run` lists
+[('README.md', 20), ('jester/pop.parquet', 16)]
+>>> push_folder(folder, "me/SimBench")  # needs the network  # doctest: +SKIP
+CommitInfo(commit_url='https://huggingface.co/datasets/me/SimBench/commit/...', ...)
+>>> plan_upload(folder / "jester")
+Traceback (most recent call last):
+    ...
+FileNotFoundError: .../jester has no README.md: build it first with 'simbench data build'
+>>> tmp.cleanup()
+"""
 
 from __future__ import annotations
 

@@ -7,6 +7,37 @@
 * the project's own parquet (one file per config and split, as written by ``simbench data build``).
 
 Every reader returns validated :class:`~simbench.data.schema.Item` objects in release order.
+
+Examples
+--------
+One made-up Pop row written as JSON Lines and as an official-style CSV (dict cells as Python
+``repr`` strings) reads back as the same item:
+
+>>> import csv, json, tempfile
+>>> from pathlib import Path
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = Path(tmp.name)
+>>> row = {"row_index": 0, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...        "group_prompt_variable_map": {}, "group_size": 40, "auxiliary": {"joke": 7},
+...        "input_template": "Rate it.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...        "human_answer": {"A": 62.5, "B": 37.5}}
+>>> _ = (folder / "SimBenchPop.jsonl").write_text(json.dumps(row) + "\\n")
+>>> with open(folder / "SimBenchPop.csv", "w", newline="") as f:
+...     writer = csv.writer(f)
+...     _ = writer.writerow(row)
+...     _ = writer.writerow([repr(v) if isinstance(v, dict) else v for v in row.values()])
+>>> from_jsonl = read_release_file(folder / "SimBenchPop.jsonl")
+>>> from_csv = read_release_file(folder / "SimBenchPop.csv")
+>>> from_jsonl == from_csv, from_csv[0].item_id, from_csv[0].human_dist, from_csv[0].auxiliary
+(True, 'pop/0', (0.625, 0.375), '{"joke": 7}')
+>>> infer_split("SimBenchGrouped.pkl")
+'grouped'
+>>> _ = (folder / "SimBenchPop.jsonl").write_text(json.dumps(row) + "\\n" + '{"row_index": 1,\\n')
+>>> read_jsonl(folder / "SimBenchPop.jsonl")
+Traceback (most recent call last):
+    ...
+simbench.errors.DataError: .../SimBenchPop.jsonl: line 2: not valid JSON (...); the file may be truncated
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -8,8 +8,14 @@ Examples
 >>> from simbench.data.registry import get_study
 >>> get_study("moral_machine").dataset_name
 'MoralMachine'
->>> get_study("MoralMachine").rows
-{'pop': 500}
+>>> dict(get_study("MoralMachine").rows), get_study("ess").splits
+({'pop': 500}, ('pop', 'grouped'))
+>>> study_slug("OSPsychBig5"), [s.slug for s in STUDIES][:3]
+('osp_big5', ['afrobarometer', 'chaos_nli', 'choices13k'])
+>>> get_study("moral machine")
+Traceback (most recent call last):
+    ...
+KeyError: "unknown study 'moral machine'..."
 """
 
 from __future__ import annotations
@@ -126,7 +132,16 @@ def get_study(key: str) -> Study:
         return _BY_KEY[key]
     except KeyError:
         known = ", ".join(s.slug for s in STUDIES)
-        raise KeyError(f"unknown study {key!r}; known slugs: {known}") from None
+        raise KeyError(f"unknown study {key!r}{_did_you_mean(key)}; known slugs: {known}") from None
+
+
+def _did_you_mean(key: str) -> str:
+    """``" (did you mean 'slug'?)"`` for the study whose slug or release name is closest to ``key``."""
+    import difflib
+
+    by_lower = {k.lower(): st.slug for k, st in _BY_KEY.items()}
+    close = difflib.get_close_matches(str(key).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
 
 
 def study_slug(dataset_name: str) -> str:

@@ -3,6 +3,28 @@
 A pickle can run arbitrary code when loaded. The official release ships pandas DataFrames as
 pickles, so this module admits only the classes that pandas and numpy need to rebuild one, plus a
 handful of harmless builtins; any other global is refused with :class:`UnsafePickleError`.
+
+Examples
+--------
+>>> import os, pickle, tempfile
+>>> import pandas as pd
+>>> from pathlib import Path
+>>> tmp = tempfile.TemporaryDirectory()
+>>> good, bad = Path(tmp.name) / "SimBenchPop.pkl", Path(tmp.name) / "tampered.pkl"
+>>> frame = pd.DataFrame({"row_index": [0, 1], "human_answer": [{"A": 40.0}, {"A": 60.0}]})
+>>> frame.columns = frame.columns.astype(object)   # as in the release (pandas 3 would use pyarrow)
+>>> frame.to_pickle(good)
+>>> restricted_load(good)["human_answer"].tolist()
+[{'A': 40.0}, {'A': 60.0}]
+>>> class Exploit:
+...     def __reduce__(self):
+...         return (os.system, ("echo pwned",))
+>>> _ = bad.write_bytes(pickle.dumps(Exploit()))
+>>> restricted_load(bad)
+Traceback (most recent call last):
+    ...
+simbench.errors.UnsafePickleError: .../tampered.pkl: refusing to unpickle ...system: only pandas and numpy objects are allowed in a SimBench pickle (this file may be tampered with)
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -18,6 +18,36 @@ Examples
 >>> q = np.array([[1.0, 0.0, 0.0], [0.2, 0.8, 0.0]])
 >>> total_variation(p, q)
 array([0.5, 0. ])
+>>> pad_distributions([[0.2, 0.8], [0.1, 0.2, 0.7]], width=4)
+array([[0.2, 0.8, 0. , 0. ],
+       [0.1, 0.2, 0.7, 0. ]])
+>>> uniform_matrix([2, 4], width=4)
+array([[0.5 , 0.5 , 0.  , 0.  ],
+       [0.25, 0.25, 0.25, 0.25]])
+>>> row_scores(np.array([0.1, 0.3]), np.array([0.2, 0.2]))
+array([ 50., -50.])
+
+Two made-up Jester rows: the norm is their mean TV to uniform, so uniform predictions score 0 on
+average, a perfect prediction 100:
+
+>>> from simbench.data.schema import item_from_release_row
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": "Rate it.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(0, 20.0), item(1, 70.0)]
+>>> compute_norms(items)                      # TV to uniform: 0.3 and 0.2
+{('pop', 'jester'): 0.25}
+>>> score_matrix(items, uniform_matrix([2, 2])).score
+array([-20.,  20.])
+>>> rows = score_matrix(items, pad_distributions([[0.2, 0.8], [0.5, 0.5]]))
+>>> rows.tv, rows.score
+(array([0. , 0.2]), array([100.,  20.]))
+>>> result = aggregate(rows)
+>>> result["simbench_score"], result["splits"]["pop"]["per_study"]["jester"]["norm"]
+(60.0, 0.25)
 """
 
 from __future__ import annotations

@@ -7,10 +7,17 @@ registers the same file in evaluate's module cache, after which the bare name
 
 Examples
 --------
->>> metric = load_metric()  # doctest: +SKIP
->>> metric.compute(predictions=[[0.25, 0.75]], references=[[25, 75]], dataset_names=["Jester"],
-...                split="pop")["simbench_score"]  # doctest: +SKIP
-100.0
+>>> metric_module_path().name
+'simbench_metric.py'
+>>> metric = load_metric()
+>>> metric.name
+'simbench_metric'
+>>> out = metric.compute(predictions=[[0.25, 0.75], [0.5, 0.5]], references=[[25, 75], [90, 10]],
+...                      dataset_names=["Jester", "Jester"], split="pop")
+>>> out["mean_tv"], out["n"], out["norms"]          # TV 0 and 0.4, scored with the release norms
+(0.2, 2, 'official-pop')
+>>> round(out["simbench_score"], 2)                 # 100 * (1 - 0.2 / 0.3205), Jester's uniform TV
+37.59
 """
 
 from __future__ import annotations
