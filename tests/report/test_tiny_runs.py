@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -30,3 +31,32 @@ def test_self_comparison_of_a_tiny_run_is_zero_with_p_one(tiny_report):
     assert 0.0 < chat_vs_base["difference"]["p_value"] <= 1.0
     html = (tiny_report / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(list((tiny_report / "figures").glob("*.png")))
+
+
+NOT_ESTIMABLE = "not estimable (fewer than 2 clusters per study)"
+
+
+def test_one_cluster_studies_are_not_estimable_in_every_rendering(tiny_report):
+    """Two rows per study put both Grouped ESS rows in one question: no zero-width interval is
+    shown for it anywhere, in stats.json, the Markdown or the HTML, nor in the comparisons."""
+    text = (tiny_report / "stats.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    stats = json.loads(text)
+    ess = stats["run"]["intervals"]["splits"]["grouped"]["per_study"]["ess"]
+    assert (ess["low"], ess["high"], ess["n_clusters"]) == (None, None, 1)
+    assert ess["not_estimable"] == NOT_ESTIMABLE
+    assert stats["run"]["intervals"]["splits"]["grouped"]["pooled"] is True
+    for comparison in stats["comparisons"]:
+        diff = comparison["splits"]["grouped"]["per_study"]["ess"]
+        assert (diff["low"], diff["high"], diff["p_value"]) == (None, None, None)
+    md = (tiny_report / "report.md").read_text()
+    ess_rows = [line for line in md.splitlines() if line.startswith(("| grouped | ess |",
+                                                                      "| ess (grouped) |"))]
+    assert len(ess_rows) == 1 + 2  # the study table and both comparisons
+    assert all(NOT_ESTIMABLE in line for line in ess_rows)
+    assert "(pooled)" in md and "pooled stratum" in md  # the split note and the method line
+    html = (tiny_report / "report.html").read_text()
+    assert html.count(NOT_ESTIMABLE) == 3
+    # Nowhere in the run's own tables is an interval printed as [x, x].
+    run_tables = md.split("### Paired comparison")[0]
+    assert not re.search(r"\[(-?\d+\.\d\d), \1\]", run_tables)

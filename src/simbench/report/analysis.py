@@ -7,10 +7,33 @@ return a JSON-able ``summary`` (written to ``stats.json``) next to the arrays th
 
 Examples
 --------
->>> from simbench.stats.runs import load_run  # doctest: +SKIP
->>> a = analyse_run(load_run("runs/smollm2"), n_resamples=200)  # doctest: +SKIP
->>> sorted(a.summary)  # doctest: +SKIP
-['attributes', 'ceiling', 'entropy_bins', 'entropy_correlation', 'failures', 'intervals', ...]
+A run over six made-up Jester rows (``items`` stands for the full release) that predicts halfway
+between the humans and uniform, written as a predictions file:
+
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> from simbench.stats import load_run
+>>> from simbench.data.schema import item_from_release_row
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = Path(tmp.name) / "half.jsonl"
+>>> rows = [{"item_id": it.item_id, "status": "ok",
+...          "distribution": {k: (p + 0.5) / 2 for k, p in zip(it.option_labels, it.human_dist)}}
+...         for it in items]
+>>> _ = path.write_text("".join(json.dumps(r) + "\\n" for r in rows))
+>>> a = analyse_run(load_run(path, items=items), n_resamples=100, n_draws=50)
+>>> sorted(a.summary)
+['attributes', 'ceiling', 'entropy_bins', 'entropy_correlation', 'failures', 'intervals',
+ 'label_mass', 'mean_entropy', 'run', 'scores']
+>>> a.summary["scores"]["simbench_score"], a.summary["failures"], a.summary["attributes"]
+(50.0, {'n_failed': 0, 'n': 6}, None)
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
@@ -21,10 +44,15 @@ from typing import Any
 import numpy as np
 
 from ..metric.core import NormKey, aggregate
-from ..stats.bootstrap import bootstrap_ci
-from ..stats.breakdowns import attribute_deltas, entropy_bins
-from ..stats.ceiling import noise_ceiling
-from ..stats.runs import RunData, compare_runs
+from ..stats import (
+    ENTROPY_BINS,
+    RunData,
+    attribute_deltas,
+    bootstrap_ci,
+    compare_runs,
+    entropy_bins,
+    noise_ceiling,
+)
 
 __all__ = ["ComparisonAnalysis", "RunAnalysis", "analyse_comparison", "analyse_run"]
 
@@ -58,7 +86,7 @@ def _norm_map(run: RunData) -> dict[NormKey, float]:
 
 def analyse_run(
     run: RunData, *, seed: int = 0, n_resamples: int = 1000, level: float = 0.95,
-    n_draws: int = 200, n_bins: int = 10,
+    n_draws: int = 200, n_bins: int = ENTROPY_BINS,
 ) -> RunAnalysis:
     """Analyse one scored run (see the module docstring); every random step uses ``seed``."""
     items = list(run.items)
@@ -96,7 +124,7 @@ def _mass_summary(mass: np.ndarray | None) -> dict[str, float] | None:
 
 def analyse_comparison(
     a: RunData, b: RunData, *, seed: int = 0, n_resamples: int = 1000, level: float = 0.95,
-    n_bins: int = 10,
+    n_bins: int = ENTROPY_BINS,
 ) -> ComparisonAnalysis:
     """Compare run ``a`` with run ``b`` (difference ``a - b``) on the same items."""
     summary = compare_runs(a, b, n_resamples=n_resamples, seed=seed, level=level, n_bins=n_bins)

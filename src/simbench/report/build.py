@@ -9,10 +9,40 @@
 
 Examples
 --------
->>> paths = build_report("runs/instruct", "report/", compare=["runs/base"], n_resamples=1000)
-... # doctest: +SKIP
->>> sorted(p.name for p in paths.values())  # doctest: +SKIP
+Two runs over six made-up Jester rows (``items`` stands for the full release): one predicts the
+human answers, one predicts uniform.
+
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> from simbench.runs import predictions_file
+>>> from simbench.data.schema import item_from_release_row
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> tmp = tempfile.TemporaryDirectory()
+>>> def run(name, dists):
+...     folder = Path(tmp.name) / name
+...     folder.mkdir()
+...     rows = [{"item_id": it.item_id, "distribution": dict(zip(it.option_labels, d)),
+...              "status": "ok"} for it, d in zip(items, dists)]
+...     _ = predictions_file(folder).write_text("".join(json.dumps(r) + "\\n" for r in rows))
+...     return folder
+>>> exact = run("exact", [it.human_dist for it in items])
+>>> uniform = run("uniform", [(0.5, 0.5)] * 6)
+>>> paths = build_report(exact, Path(tmp.name) / "report", compare=[uniform], items=items,
+...                      n_resamples=100, n_draws=50)
+>>> sorted(p.name for p in paths.values())
 ['report.html', 'report.md', 'stats.json']
+>>> stats = json.loads(paths["json"].read_text())
+>>> stats["run"]["scores"]["simbench_score"], stats["comparisons"][0]["difference"]["estimate"]
+(100.0, 100.0)
+>>> "exact compared with uniform" in paths["html"].read_text()
+True
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
@@ -29,7 +59,7 @@ from typing import Any
 
 from .._version import __version__
 from ..data.schema import Item
-from ..stats.runs import RunData, load_run
+from ..stats import RunData, load_run
 from .analysis import analyse_comparison, analyse_run
 from .figures import Figure, comparison_figures, run_figures
 from .tables import (

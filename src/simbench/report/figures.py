@@ -1,4 +1,34 @@
-"""Which figures a report holds, built from the analyses: ``[Figure(id, title, caption, png)]``."""
+"""Which figures a report holds, built from the analyses: ``[Figure(id, title, caption, png)]``.
+
+Examples
+--------
+A run over six made-up Jester rows that predicts the human answers exactly (``items`` stands for
+the full release):
+
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> from simbench.data.schema import item_from_release_row
+>>> from simbench.report import analyse_run
+>>> from simbench.stats import load_run
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = Path(tmp.name) / "exact.jsonl"
+>>> rows = [{"item_id": it.item_id, "status": "ok",
+...          "distribution": dict(zip(it.option_labels, it.human_dist))} for it in items]
+>>> _ = path.write_text("".join(json.dumps(r) + "\\n" for r in rows))
+>>> figures = run_figures(analyse_run(load_run(path, items=items), n_resamples=50, n_draws=20))
+>>> [f.id for f in figures]           # no label mass (not a token-probability run), no Grouped rows
+['studies', 'entropy-bins', 'entropies']
+>>> all(f.png.startswith(b"\\x89PNG") and f.caption for f in figures), comparison_figures([])
+(True, [])
+>>> tmp.cleanup()
+"""
 
 from __future__ import annotations
 
@@ -28,11 +58,14 @@ def run_figures(a: RunAnalysis) -> list[Figure]:
         Figure("studies", "Score per study",
                f"Per-study SimBench scores of {name} with {s['intervals']['level']:.0%} cluster-"
                "bootstrap intervals; the vermillion tick is the noise ceiling (what a perfect "
-               "simulator would expect against samples of the groups' sizes).",
+               "simulator would expect against samples of the groups' sizes). A star marks a bar "
+               "above its ceiling; a hatched bar without whisker is a study of fewer than 2 "
+               "question clusters, whose interval is not estimable.",
                plots.study_bar_plot(s["intervals"], s["ceiling"], title=f"{name}: score per study")),
         Figure("entropy-bins", "Score by human entropy",
                "Mean row score per bin of the normalised entropy of the human distribution "
-               "(0: everyone agrees, 1: answers spread evenly), with standard errors.",
+               "(0: everyone agrees, 1: answers spread evenly), with standard errors; the number "
+               "of items per bin is printed above the plot.",
                plots.entropy_bin_plot(s["entropy_bins"], title=f"{name}: score by human entropy")),
         Figure("entropies", "Model entropy against human entropy",
                "Each dot is an item; dots below the dashed line are items where the model is more "
@@ -63,7 +96,8 @@ def comparison_figures(comparisons: Sequence[ComparisonAnalysis]) -> list[Figure
         label = f"{c.run_a.name} - {c.run_b.name}"
         figs.append(Figure(f"paired-{k}", f"Paired differences: {label}",
                            "Score of A minus score of B on the same items, with paired cluster-"
-                           "bootstrap intervals; p-values are in the table.",
+                           "bootstrap intervals (a hollow marker: not estimable, fewer than 2 "
+                           "question clusters); p-values are in the table.",
                            plots.paired_study_plot(c.summary, title=f"paired difference {label}")))
         figs.append(Figure(f"alignment-{k}", f"Alignment-simulation analysis: {label}",
                            "Per-item score difference against the human entropy: where does A "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Table", "attribute_table", "comparison_tables", "entropy_table", "fmt",
-           "headline_table", "markdown_table", "study_table"]
+           "headline_table", "interval_text", "markdown_table", "study_table"]
 
 
 @dataclass(frozen=True)
@@ -28,21 +28,32 @@ def fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def _ci(v: Mapping[str, Any]) -> str:
-    return f"[{fmt(v['low'])}, {fmt(v['high'])}]"
+def interval_text(v: Mapping[str, Any]) -> str:
+    """``[low, high]``, the reason when the interval is not estimable, and ``(pooled)`` for a split
+    whose studies were resampled as one stratum.
+
+    >>> interval_text({"low": -1.234, "high": 2.0, "not_estimable": None})
+    '[-1.23, 2.00]'
+    >>> interval_text({"low": None, "high": None,
+    ...                "not_estimable": "not estimable (fewer than 2 clusters per study)"})
+    'not estimable (fewer than 2 clusters per study)'
+    """
+    if v.get("not_estimable") or v.get("low") is None or v.get("high") is None:
+        return str(v.get("not_estimable") or "not estimable")
+    return f"[{fmt(v['low'])}, {fmt(v['high'])}]" + (" (pooled)" if v.get("pooled") else "")
 
 
-def _p(p: float) -> str:
-    return f"{p:.3g}"
+def _p(p: float | None) -> str:
+    return "—" if p is None else f"{p:.3g}"
 
 
 def headline_table(summary: Mapping[str, Any]) -> Table:
     """Headline and per-split scores with intervals and noise ceilings."""
     iv, ceil = summary["intervals"], summary["ceiling"]
-    rows = [("SimBench score", fmt(iv["simbench_score"]["estimate"]), _ci(iv["simbench_score"]),
+    rows = [("SimBench score", fmt(iv["simbench_score"]["estimate"]), interval_text(iv["simbench_score"]),
              fmt(ceil["simbench_score"]), str(sum(s["n"] for s in iv["splits"].values())), "")]
     for split, s in iv["splits"].items():
-        rows.append((f"{split} split", fmt(s["estimate"]), _ci(s), fmt(ceil["splits"][split]["score"]),
+        rows.append((f"{split} split", fmt(s["estimate"]), interval_text(s), fmt(ceil["splits"][split]["score"]),
                      str(s["n"]), str(s["n_clusters"])))
     level = f"{iv['level']:.0%} interval"
     return Table("Headline", ("", "score", level, "noise ceiling", "items", "question clusters"),
@@ -55,7 +66,7 @@ def study_table(summary: Mapping[str, Any]) -> Table:
     rows = []
     for split, s in iv["splits"].items():
         for study, v in s["per_study"].items():
-            rows.append((split, study, str(v["n"]), str(v["n_clusters"]), fmt(v["estimate"]), _ci(v),
+            rows.append((split, study, str(v["n"]), str(v["n_clusters"]), fmt(v["estimate"]), interval_text(v),
                          fmt(ceil["splits"][split]["per_study"][study]["score"]),
                          fmt(scores["splits"][split]["per_study"][study]["mean_tv"], 3)))
     return Table("Per study", ("split", "study", "items", "clusters", "score", "interval",
@@ -72,7 +83,7 @@ def entropy_table(bins: Sequence[Mapping[str, Any]], title: str = "Score by huma
 def attribute_table(attributes: Mapping[str, Any]) -> Table:
     """Per-attribute deltas against the country rows."""
     rows = tuple((name, str(v["n"]), fmt(v["group_score"]), fmt(v["country_score"]), fmt(v["delta"]),
-                  _ci(v), ", ".join(v["keys"])) for name, v in attributes["attributes"].items())
+                  interval_text(v), ", ".join(v["keys"])) for name, v in attributes["attributes"].items())
     return Table("Subgroups against their country (Grouped)",
                  ("attribute", "rows", "subgroup score", "country score", "delta", "interval",
                   "release keys"), rows)
@@ -82,12 +93,12 @@ def comparison_tables(c: Mapping[str, Any]) -> list[Table]:
     """Headline/split/study differences and the alignment summary of one comparison."""
     a, b = c["run_a"]["name"], c["run_b"]["name"]
     rows = [("SimBench score", fmt(c["difference"]["score_a"]), fmt(c["difference"]["score_b"]),
-             fmt(c["difference"]["estimate"]), _ci(c["difference"]), _p(c["difference"]["p_value"]))]
+             fmt(c["difference"]["estimate"]), interval_text(c["difference"]), _p(c["difference"]["p_value"]))]
     for split, s in c["splits"].items():
         rows.append((f"{split} split", fmt(s["score_a"]), fmt(s["score_b"]), fmt(s["estimate"]),
-                     _ci(s), _p(s["p_value"])))
+                     interval_text(s), _p(s["p_value"])))
         rows += [(f"{study} ({split})", fmt(v["score_a"]), fmt(v["score_b"]), fmt(v["estimate"]),
-                  _ci(v), _p(v["p_value"])) for study, v in s["per_study"].items()]
+                  interval_text(v), _p(v["p_value"])) for study, v in s["per_study"].items()]
     w, al = c["win_rate"], c["alignment"]
     extra = (
         ("items where A scores higher", f"{w['a_better']:.1%}"),

@@ -5,6 +5,12 @@ own cluster, Grouped rows asking the same question form one) inside each (split,
 :class:`Layout` precomputes, once per item list, which cluster each row belongs to and which stratum
 each cluster belongs to, so every resample is a few vectorised gathers.
 
+A stratum holding fewer than :data:`MIN_CLUSTERS` question clusters has no estimable sampling
+variance (one question says nothing about how much another would differ): its interval is *not
+estimable* and is reported as ``None`` with a reason (:data:`NOT_ESTIMABLE`), never as a zero-width
+interval. A split holding such a stratum is resampled as one pooled stratum (collapsed strata,
+:meth:`Layout.pooled`); the rule is documented in ``docs/statistics.md``.
+
 Examples
 --------
 >>> from simbench.stats._layout import normalised_entropy
@@ -24,7 +30,17 @@ from ..data.registry import SPLITS
 from ..data.schema import Item
 from ..metric.core import NormKey, ScoredRows, pad_distributions, score_matrix
 
-__all__ = ["Layout", "build_layout", "normalised_entropy", "percentile_interval", "scored_rows"]
+__all__ = ["Layout", "MIN_CLUSTERS", "NOT_ESTIMABLE", "NOT_ESTIMABLE_HEADLINE", "NOT_ESTIMABLE_SPLIT",
+           "build_layout", "normalised_entropy", "percentile_interval", "scored_rows"]
+
+#: The fewest question clusters from which a sampling variance can be estimated.
+MIN_CLUSTERS = 2
+#: Why a study's interval (or paired p-value) is missing.
+NOT_ESTIMABLE = "not estimable (fewer than 2 clusters per study)"
+#: Why a split's interval is missing (the whole split holds one question cluster).
+NOT_ESTIMABLE_SPLIT = "not estimable (fewer than 2 clusters in the split)"
+#: Why the headline interval is missing (a split is not estimable).
+NOT_ESTIMABLE_HEADLINE = "not estimable (a split has fewer than 2 clusters)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,7 @@ class Layout:
         cluster_stratum: ``(C,)`` stratum index of each cluster.
         stratum_split: ``(S,)`` index into ``splits`` of each stratum.
         stratum_clusters: for each stratum, the indices of its clusters.
+        split_clusters: for each split, the indices of its clusters.
     """
 
     splits: tuple[str, ...]
@@ -46,6 +63,7 @@ class Layout:
     cluster_stratum: np.ndarray
     stratum_split: np.ndarray
     stratum_clusters: tuple[np.ndarray, ...]
+    split_clusters: tuple[np.ndarray, ...]
 
     @property
     def n_rows(self) -> int:
@@ -56,6 +74,30 @@ class Layout:
     def n_clusters(self) -> int:
         """Number of question clusters."""
         return int(self.cluster_stratum.shape[0])
+
+    def study_reason(self, stratum: int) -> str | None:
+        """Why stratum ``stratum``'s interval is not estimable, or ``None`` when it is."""
+        return NOT_ESTIMABLE if self.stratum_clusters[stratum].shape[0] < MIN_CLUSTERS else None
+
+    def split_reason(self, split: int) -> str | None:
+        """Why split ``split``'s interval is not estimable, or ``None`` when it is."""
+        return NOT_ESTIMABLE_SPLIT if self.split_clusters[split].shape[0] < MIN_CLUSTERS else None
+
+    def headline_reason(self) -> str | None:
+        """Why the headline interval is not estimable (a split is not), or ``None``."""
+        ok = all(self.split_reason(j) is None for j in range(len(self.splits)))
+        return None if ok else NOT_ESTIMABLE_HEADLINE
+
+    def pooled(self, split: int) -> bool:
+        """Whether split ``split`` is resampled as one pooled stratum.
+
+        True when one of its studies holds fewer than :data:`MIN_CLUSTERS` clusters (that study
+        alone has no estimable variance) and the split as a whole holds enough: the split's
+        clusters are then resampled together (the collapsed-strata estimator, conservative).
+        """
+        small = any(self.stratum_clusters[s].shape[0] < MIN_CLUSTERS
+                    for s in np.flatnonzero(self.stratum_split == split))
+        return small and self.split_reason(split) is None
 
 
 def build_layout(items: Sequence[Item]) -> Layout:
@@ -78,13 +120,16 @@ def build_layout(items: Sequence[Item]) -> Layout:
     cluster_index = {k[1]: i for i, k in enumerate(cluster_keys)}
     row_cluster = np.array([cluster_index[it.cluster_id] for it in items], dtype=np.int64)
     cluster_stratum = np.array([k[0] for k in cluster_keys], dtype=np.int64)
+    stratum_split = np.array([splits.index(k[0]) for k in strata], dtype=np.int64)
     return Layout(
         splits=splits,
         strata=strata,
         row_cluster=row_cluster,
         cluster_stratum=cluster_stratum,
-        stratum_split=np.array([splits.index(k[0]) for k in strata], dtype=np.int64),
+        stratum_split=stratum_split,
         stratum_clusters=tuple(np.flatnonzero(cluster_stratum == s) for s in range(len(strata))),
+        split_clusters=tuple(np.flatnonzero(stratum_split[cluster_stratum] == j)
+                             for j in range(len(splits))),
     )
 
 

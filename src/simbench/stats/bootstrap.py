@@ -9,20 +9,49 @@ interval reflects which questions were asked, not the scaling. Intervals are per
 
 Each resample draws ``C - 1`` of a stratum's ``C`` clusters (McCarthy and Snowden's rescaling): the
 plain ``C``-out-of-``C`` bootstrap shrinks the variance of a stratum mean by ``(C - 1) / C``, which
-matters for small runs (with 2 items per study it would halve the variance). A stratum holding a
-single cluster contributes no sampling variance (nothing to resample); score more items.
+matters for small runs (with 2 items per study it would halve the variance).
+
+A stratum holding a single cluster has no estimable sampling variance. Such intervals are *not
+estimable*: ``low`` and ``high`` are ``None`` and ``not_estimable`` gives the reason (never a
+zero-width interval). The rule, per level:
+
+* a study with fewer than 2 clusters: not estimable;
+* a split with one such study (but at least 2 clusters in all) is resampled as one pooled stratum of
+  all its clusters (collapsed strata: the split mean stays a plain mean over its rows, and the
+  between-study spread of the pooled clusters only widens the interval, so it errs on the safe
+  side); ``pooled`` says so. A split with fewer than 2 clusters in all: not estimable;
+* the headline (mean of the split scores): not estimable when a split is.
 
 Everything is vectorised: all resamples of a stratum are drawn as one ``(B, C)`` integer matrix.
 
 Examples
 --------
->>> from simbench import load_items
+Six made-up Jester rows (six question clusters) and the uniform prediction, which scores 0 on
+average by construction:
+
+>>> from simbench.data.schema import item_from_release_row
 >>> from simbench.metric import uniform_matrix
->>> items = load_items("pop")[:200]  # doctest: +SKIP
->>> ci = bootstrap_ci(items, uniform_matrix([it.n_options for it in items]), n_resamples=200)
-... # doctest: +SKIP
->>> ci["simbench_score"]["estimate"]  # doctest: +SKIP
-0.0
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> ci = bootstrap_ci(items, uniform_matrix([2] * 6), n_resamples=200, seed=0)
+>>> head = ci["simbench_score"]
+>>> head["estimate"], head["low"] < 0 < head["high"], head["not_estimable"]
+(0.0, True, None)
+>>> ci["splits"]["pop"]["n_clusters"], ci["n_resamples"], ci["seed"]
+(6, 200, 0)
+>>> bootstrap_ci(items, uniform_matrix([2] * 6), n_resamples=200, seed=0) == ci   # seeded
+True
+
+One cluster has no sampling variance: no interval, and the reason instead of a zero width:
+
+>>> one = bootstrap_ci(items[:1], uniform_matrix([2]), n_resamples=50)["simbench_score"]
+>>> one["low"], one["high"], one["not_estimable"]
+(None, None, 'not estimable (a split has fewer than 2 clusters)')
 """
 
 from __future__ import annotations
@@ -37,13 +66,15 @@ from ..data.schema import Item
 from ..metric.core import NormKey, ScoredRows
 from ._layout import Layout, build_layout, percentile_interval, scored_rows
 
-__all__ = ["BOOTSTRAP_METHOD", "ResampledScores", "bootstrap_ci", "draw_clusters", "resample_scores"]
+__all__ = ["BOOTSTRAP_METHOD", "ResampledScores", "bootstrap_ci", "draw_clusters", "draw_pooled",
+           "interval", "resample_scores"]
 
 logger = logging.getLogger(__name__)
 
 BOOTSTRAP_METHOD = ("cluster bootstrap: C-1 of the C question clusters (Item.cluster_id) of each "
                     "(split, study) stratum resampled with replacement; percentile intervals; "
-                    "norms held fixed")
+                    "norms held fixed; a study with fewer than 2 clusters has no interval (not "
+                    "estimable) and its split's clusters are resampled as one pooled stratum")
 
 
 def draw_clusters(layout: Layout, n_resamples: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -58,6 +89,18 @@ def draw_clusters(layout: Layout, n_resamples: int, rng: np.random.Generator) ->
     return draws
 
 
+def draw_pooled(layout: Layout, n_resamples: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+    """For each split resampled as one pooled stratum (:meth:`Layout.pooled`), a
+    ``(n_resamples, C - 1)`` matrix of its resampled cluster indices. Drawn after
+    :func:`draw_clusters`, so runs without pooled splits keep their numbers."""
+    out = {}
+    for j, clusters in enumerate(layout.split_clusters):
+        if layout.pooled(j):
+            pick = rng.integers(0, clusters.shape[0], size=(n_resamples, clusters.shape[0] - 1))
+            out[j] = clusters[pick]
+    return out
+
+
 class ResampledScores:
     """Study, split and headline means for the original rows and every resample.
 
@@ -68,7 +111,8 @@ class ResampledScores:
         point_study, point_split, point_headline: the same on the original rows.
     """
 
-    def __init__(self, layout: Layout, values: np.ndarray, draws: Sequence[np.ndarray]) -> None:
+    def __init__(self, layout: Layout, values: np.ndarray, draws: Sequence[np.ndarray],
+                 pooled: Mapping[int, np.ndarray] | None = None) -> None:
         values = np.asarray(values, dtype=np.float64)
         if values.shape != (layout.n_rows,):
             raise ValueError(f"expected {layout.n_rows} row values, got shape {values.shape}")
@@ -79,6 +123,10 @@ class ResampledScores:
         p_sums = np.bincount(layout.cluster_stratum, weights=c_sum, minlength=len(layout.strata))
         p_counts = np.bincount(layout.cluster_stratum, weights=c_n, minlength=len(layout.strata))
         self.study, self.split, self.headline = _means(layout, sums, counts)
+        for j, d in (pooled or {}).items():  # splits resampled as one pooled stratum
+            self.split[:, j] = c_sum[d].sum(axis=1) / c_n[d].sum(axis=1)
+        if pooled:
+            self.headline = self.split.mean(axis=1)
         study, split, head = _means(layout, p_sums[None, :], p_counts[None, :])
         self.point_study, self.point_split, self.point_headline = study[0], split[0], float(head[0])
 
@@ -96,13 +144,27 @@ def resample_scores(
     layout: Layout, values: np.ndarray, *, n_resamples: int, seed: int
 ) -> ResampledScores:
     """Bootstrap the means of per-row ``values`` (e.g. row scores) with a fresh seeded generator."""
-    draws = draw_clusters(layout, n_resamples, np.random.default_rng(seed))
-    return ResampledScores(layout, values, draws)
+    rng = np.random.default_rng(seed)
+    draws = draw_clusters(layout, n_resamples, rng)
+    return ResampledScores(layout, values, draws, draw_pooled(layout, n_resamples, rng))
 
 
-def _interval(point: float, samples: np.ndarray, level: float, **extra: Any) -> dict[str, Any]:
+def interval(point: float, samples: np.ndarray, level: float, reason: str | None
+             ) -> dict[str, Any]:
+    """``{"estimate", "low", "high", "not_estimable"}``: the percentile interval of ``samples``, or
+    ``low = high = None`` with the ``reason`` when it is not estimable.
+
+    >>> interval(1.0, np.array([1.0, 1.0]), 0.95, "not estimable (fewer than 2 clusters per study)")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'estimate': 1.0, 'low': None, 'high': None,
+     'not_estimable': 'not estimable (fewer than 2 clusters per study)'}
+    >>> interval(1.0, np.array([0.0, 1.0, 2.0]), 0.5, None)
+    {'estimate': 1.0, 'low': 0.5, 'high': 1.5, 'not_estimable': None}
+    """
+    if reason is not None:
+        return {"estimate": float(point), "low": None, "high": None, "not_estimable": reason}
     low, high = percentile_interval(samples, level)
-    return {"estimate": float(point), "low": float(low), "high": float(high), **extra}
+    return {"estimate": float(point), "low": float(low), "high": float(high), "not_estimable": None}
 
 
 def intervals_dict(layout: Layout, res: ResampledScores, level: float) -> dict[str, Any]:
@@ -116,14 +178,18 @@ def intervals_dict(layout: Layout, res: ResampledScores, level: float) -> dict[s
         per_study = {}
         for s, (sp, study) in enumerate(layout.strata):
             if sp == split:
-                per_study[study] = _interval(res.point_study[s], res.study[:, s], level,
-                                             n=int(n_rows[s]), n_clusters=n_clusters[s])
+                per_study[study] = {**interval(res.point_study[s], res.study[:, s], level,
+                                               layout.study_reason(s)),
+                                    "n": int(n_rows[s]), "n_clusters": n_clusters[s]}
         in_split = layout.stratum_split == j
-        splits[split] = _interval(res.point_split[j], res.split[:, j], level,
-                                  n=int(n_rows[in_split].sum()),
-                                  n_clusters=int(np.sum(np.array(n_clusters)[in_split])),
-                                  per_study=per_study)
-    return {"simbench_score": _interval(res.point_headline, res.headline, level), "splits": splits}
+        splits[split] = {**interval(res.point_split[j], res.split[:, j], level,
+                                    layout.split_reason(j)),
+                         "n": int(n_rows[in_split].sum()),
+                         "n_clusters": int(layout.split_clusters[j].shape[0]),
+                         "pooled": layout.pooled(j), "per_study": per_study}
+    return {"simbench_score": interval(res.point_headline, res.headline, level,
+                                       layout.headline_reason()),
+            "splits": splits}
 
 
 def bootstrap_ci(
@@ -148,9 +214,13 @@ def bootstrap_ci(
             ``compute_norms(load_items())``, to match ``simbench score``). Ignored for ``ScoredRows``.
 
     Returns:
-        JSON-able ``{"simbench_score": {"estimate", "low", "high"}, "splits": {split: {"estimate",
-        "low", "high", "n", "n_clusters", "per_study": {slug: {...}}}}, "seed", "n_resamples",
-        "level", "method"}``. Estimates equal :func:`simbench.metric.aggregate` on the same rows.
+        JSON-able ``{"simbench_score": {"estimate", "low", "high", "not_estimable"}, "splits":
+        {split: {"estimate", "low", "high", "not_estimable", "n", "n_clusters", "pooled",
+        "per_study": {slug: {"estimate", "low", "high", "not_estimable", "n", "n_clusters"}}}},
+        "seed", "n_resamples", "level", "method"}``. Estimates equal
+        :func:`simbench.metric.aggregate` on the same rows. ``low`` and ``high`` are ``None`` where
+        the interval is not estimable, and ``not_estimable`` then says why (otherwise ``None``);
+        ``pooled`` marks a split whose clusters were resampled as one stratum (module docstring).
     """
     rows = scored_rows(items, predicted, norms)
     layout = build_layout(items)

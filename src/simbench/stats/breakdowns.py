@@ -1,14 +1,16 @@
 """Breakdowns of per-row scores: by bins of human entropy and by demographic attribute.
 
 * :func:`entropy_bins` bins any per-row values (scores, score differences) by the normalised entropy
-  ``H(P) / log K`` of the human distribution: 0 is a consensus, 1 a uniform split.
+  ``H(P) / log K`` of the human distribution: 0 is a consensus, 1 a uniform split. The report and
+  the notebooks use :data:`ENTROPY_BINS` equal-width bins.
 * :func:`attribute_deltas` compares each Grouped row defined by a demographic attribute (age,
   religion, political ideology, ...) with the *same question's country-only row* (the row of the same
   question cluster whose grouping holds only the country, or nothing, for US-only Opinion QA) of the
   same country: ``delta = score(group row) - score(country row)``. Negative deltas mean the model
   simulates the subgroup worse than the whole country. Release attribute keys are mapped to common
   names (``rlgdgr``, ``RELIGATTEND`` and ``religiosity`` are all "religiosity"). Rows without a
-  matching country row are counted and listed, never dropped silently.
+  matching country row are counted and listed, never dropped silently. An attribute seen in fewer
+  than 2 question clusters has no interval (``low = high = None``, ``not_estimable`` says why).
 
 Per-study and per-split breakdowns with intervals come from :func:`simbench.stats.bootstrap_ci`.
 
@@ -29,8 +31,16 @@ from typing import Any
 import numpy as np
 
 from ..data.schema import Item
+from ._layout import MIN_CLUSTERS
 
-__all__ = ["ATTRIBUTE_NAMES", "COUNTRY_KEYS", "attribute_deltas", "attribute_of", "entropy_bins"]
+__all__ = ["ATTRIBUTE_NAMES", "COUNTRY_KEYS", "ENTROPY_BINS", "NOT_ESTIMABLE_ATTRIBUTE",
+           "attribute_deltas", "attribute_of", "entropy_bins"]
+
+#: Equal-width bins of normalised human entropy on [0, 1] in the report, the comparison and the
+#: notebooks (import it rather than repeating the number).
+ENTROPY_BINS = 10
+#: Why an attribute's delta has no interval.
+NOT_ESTIMABLE_ATTRIBUTE = "not estimable (fewer than 2 question clusters)"
 
 #: Grouping keys that name the country of a Grouped row.
 COUNTRY_KEYS = frozenset({"country", "cntry"})
@@ -56,7 +66,7 @@ ATTRIBUTE_NAMES = {
 
 
 def entropy_bins(
-    entropy: np.ndarray, values: np.ndarray, *, n_bins: int = 10
+    entropy: np.ndarray, values: np.ndarray, *, n_bins: int = ENTROPY_BINS
 ) -> list[dict[str, Any]]:
     """Mean and standard error of ``values`` in ``n_bins`` equal-width bins of ``entropy`` in [0, 1].
 
@@ -126,7 +136,8 @@ def attribute_deltas(
     Intervals resample question clusters (seeded); ``delta`` is the mean over matched rows.
 
     Returns:
-        ``{"attributes": {name: {"delta", "low", "high", "n", "n_clusters", "group_score",
+        ``{"attributes": {name: {"delta", "low", "high", "not_estimable", "n", "n_clusters",
+        "group_score",
         "country_score", "keys", "per_study": {slug: {"delta", "n"}}}}, "n_matched", "n_unmatched",
         "unmatched": [first 20 item ids], "seed", "n_resamples", "level", "method"}``, attributes
         sorted by delta (worst first).
@@ -151,12 +162,15 @@ def attribute_deltas(
         c_n = np.bincount(clusters).astype(np.float64)
         pick = rng.integers(0, c_sum.size, size=(n_resamples, max(c_sum.size - 1, 1)))
         boot = c_sum[pick].sum(axis=1) / c_n[pick].sum(axis=1)
-        low, high = np.quantile(boot, [alpha, 1.0 - alpha])
+        low, high = (float(q) for q in np.quantile(boot, [alpha, 1.0 - alpha]))
+        estimable = c_sum.size >= MIN_CLUSTERS
         per_study: dict[str, list[float]] = defaultdict(list)
         for (i, _, _), d in zip(g, delta):
             per_study[items[i].study].append(float(d))
         result[name] = {
-            "delta": float(delta.mean()), "low": float(low), "high": float(high),
+            "delta": float(delta.mean()), "low": low if estimable else None,
+            "high": high if estimable else None,
+            "not_estimable": None if estimable else NOT_ESTIMABLE_ATTRIBUTE,
             "n": int(delta.size), "n_clusters": int(c_sum.size),
             "group_score": float(s[gi].mean()), "country_score": float(s[ci].mean()),
             "keys": sorted({p[2] for p in g}),

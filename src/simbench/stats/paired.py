@@ -8,15 +8,35 @@ of each question cluster's summed difference is a coin flip; the two-sided p-val
 ``(1 + #{|T_perm| >= |T_obs|}) / (1 + n_permutations)``. A model compared with itself gets a
 difference of exactly 0, an interval ``[0, 0]`` and a p-value of exactly 1.
 
+Where a study holds fewer than 2 question clusters, its difference has no interval and no p-value
+(``None``, with ``not_estimable`` giving the reason; one cluster's sign flip can never reject);
+its split's clusters are resampled as one pooled stratum, as in :mod:`simbench.stats.bootstrap`.
+
 Examples
 --------
->>> from simbench import load_items  # doctest: +SKIP
->>> from simbench.metric import uniform_matrix  # doctest: +SKIP
->>> items = load_items("pop")[:100]  # doctest: +SKIP
->>> u = uniform_matrix([it.n_options for it in items])  # doctest: +SKIP
->>> r = paired_comparison(items, u, u, n_resamples=100)  # doctest: +SKIP
->>> r["difference"]["estimate"], r["difference"]["p_value"]  # doctest: +SKIP
-(0.0, 1.0)
+Six made-up Jester rows; model A predicts halfway between the humans and uniform (score 50),
+model B predicts uniform (score 0):
+
+>>> from simbench.data.schema import item_from_release_row
+>>> from simbench.metric import pad_distributions, uniform_matrix
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> u = uniform_matrix([2] * 6)
+>>> half = (pad_distributions([it.human_dist for it in items]) + u) / 2
+>>> r = paired_comparison(items, half, u, n_resamples=200, seed=0)
+>>> d = r["difference"]
+>>> d["score_a"], d["score_b"], d["estimate"], 0 < d["low"] < 50 < d["high"]
+(50.0, 0.0, 50.0, True)
+>>> bool(d["p_value"] < 0.05), r["win_rate"]["a_better"]     # A better on every row
+(True, 1.0)
+>>> same = paired_comparison(items, u, u, n_resamples=200)["difference"]
+>>> same["estimate"], same["low"], same["high"], same["p_value"]
+(0.0, 0.0, 0.0, 1.0)
 """
 
 from __future__ import annotations
@@ -28,8 +48,8 @@ import numpy as np
 
 from ..data.schema import Item
 from ..metric.core import NormKey, ScoredRows
-from ._layout import Layout, build_layout, percentile_interval, scored_rows
-from .bootstrap import BOOTSTRAP_METHOD, ResampledScores, draw_clusters
+from ._layout import MIN_CLUSTERS, Layout, build_layout, scored_rows
+from .bootstrap import BOOTSTRAP_METHOD, ResampledScores, draw_clusters, draw_pooled, interval
 
 __all__ = ["PAIRED_METHOD", "paired_comparison", "sign_flip_pvalues", "win_rate"]
 
@@ -104,22 +124,27 @@ def paired_comparison(
         predicted_a, predicted_b: padded ``(n, 15)`` distributions aligned with ``items`` (or
             their :class:`~simbench.metric.ScoredRows`).
         n_resamples: bootstrap resamples, also the number of sign-flip permutations.
-        seed: seed of ``numpy.random.default_rng`` (bootstrap draws first, then the sign flips).
+        seed: seed of ``numpy.random.default_rng`` (bootstrap draws first, then those of pooled
+            splits, then the sign flips).
         level: confidence level of the percentile interval.
         norms: study norms (``None``: computed from ``items``).
 
     Returns:
-        ``{"difference": {"estimate", "low", "high", "p_value", "score_a", "score_b"},
-        "splits": {split: {... , "per_study": {slug: {...}}}}, "win_rate": {"a_better",
-        "b_better", "ties", "n"}, "seed", "n_resamples", "level", "method"}``.
+        ``{"difference": {"estimate", "low", "high", "not_estimable", "p_value", "n_clusters",
+        "score_a", "score_b"}, "splits": {split: {... , "pooled", "per_study": {slug: {...}}}},
+        "win_rate": {"a_better", "b_better", "ties", "n"}, "seed", "n_resamples", "level",
+        "method"}``. Where an interval is not estimable (:func:`~simbench.stats.bootstrap_ci`),
+        ``low`` and ``high`` are ``None`` and ``not_estimable`` gives the reason; ``p_value`` is
+        ``None`` for an entry of fewer than 2 question clusters.
     """
     rows_a = scored_rows(items, predicted_a, norms)
     rows_b = scored_rows(items, predicted_b, norms)
     layout = build_layout(items)
     rng = np.random.default_rng(seed)
     draws = draw_clusters(layout, n_resamples, rng)
+    pooled = draw_pooled(layout, n_resamples, rng)
     diff = rows_a.score - rows_b.score
-    res = ResampledScores(layout, diff, draws)
+    res = ResampledScores(layout, diff, draws, pooled)
     p_head, p_split, p_strata = sign_flip_pvalues(layout, diff, n_resamples, rng)
     first = [d[:1] for d in draws]  # only the point estimates of A and B are needed
     res_a = ResampledScores(layout, rows_a.score, first)
@@ -129,14 +154,19 @@ def paired_comparison(
         per_study = {}
         for s, (sp, study) in enumerate(layout.strata):
             if sp == split:
-                per_study[study] = _entry(res.point_study[s], res.study[:, s], level, p_strata[s],
-                                          res_a.point_study[s], res_b.point_study[s])
-        splits[split] = {**_entry(res.point_split[j], res.split[:, j], level, p_split[j],
-                                  res_a.point_split[j], res_b.point_split[j]),
-                         "per_study": per_study}
+                per_study[study] = _entry(
+                    interval(res.point_study[s], res.study[:, s], level, layout.study_reason(s)),
+                    p_strata[s], layout.stratum_clusters[s].shape[0],
+                    res_a.point_study[s], res_b.point_study[s])
+        splits[split] = {**_entry(
+            interval(res.point_split[j], res.split[:, j], level, layout.split_reason(j)),
+            p_split[j], layout.split_clusters[j].shape[0],
+            res_a.point_split[j], res_b.point_split[j]),
+            "pooled": layout.pooled(j), "per_study": per_study}
     return {
-        "difference": _entry(res.point_headline, res.headline, level, p_head,
-                             res_a.point_headline, res_b.point_headline),
+        "difference": _entry(interval(res.point_headline, res.headline, level,
+                                      layout.headline_reason()),
+                             p_head, layout.n_clusters, res_a.point_headline, res_b.point_headline),
         "splits": splits,
         "win_rate": win_rate(rows_a.score, rows_b.score),
         "seed": int(seed), "n_resamples": int(n_resamples), "level": float(level),
@@ -144,8 +174,8 @@ def paired_comparison(
     }
 
 
-def _entry(point: float, samples: np.ndarray, level: float, p: float, a: float, b: float
-           ) -> dict[str, float]:
-    low, high = percentile_interval(samples, level)
-    return {"estimate": float(point), "low": float(low), "high": float(high), "p_value": float(p),
-            "score_a": float(a), "score_b": float(b)}
+def _entry(iv: dict[str, Any], p: float, n_clusters: int, a: float, b: float) -> dict[str, Any]:
+    """An interval entry with its p-value (``None`` below :data:`MIN_CLUSTERS` clusters) and the
+    two scores."""
+    return {**iv, "p_value": float(p) if n_clusters >= MIN_CLUSTERS else None,
+            "n_clusters": int(n_clusters), "score_a": float(a), "score_b": float(b)}
