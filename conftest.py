@@ -79,15 +79,14 @@ def _in_package(path: Path) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     collected = yield
-    kept = []
-    for node in collected:
-        if isinstance(node, DoctestModule):
-            if not _in_package(file_path):
-                continue
-            reason = _missing_optional(file_path)
-            if reason is not None:
-                skipped = _SkippedModule.from_parent(parent, path=file_path)
-                skipped.reason = reason
-                node = skipped
-        kept.append(node)
-    return kept
+    if not any(isinstance(node, DoctestModule) for node in collected):
+        return collected
+    if not _in_package(file_path):
+        return [node for node in collected if not isinstance(node, DoctestModule)]
+    reason = _missing_optional(file_path)
+    if reason is None:
+        return collected
+    # also replaces the plain Module pytest adds for a file named on the command line
+    skipped = _SkippedModule.from_parent(parent, path=file_path)
+    skipped.reason = reason
+    return [skipped]
