@@ -49,7 +49,7 @@ def test_from_raw_writes_report_and_marks_extended_in_card(big5_folder):
 
 
 def test_extended_config_scores_with_its_own_norms(big5_folder):
-    from simbench.metric.api import score_predictions
+    from simbench.metric import score_predictions
 
     items = load_items("pop", source=big5_folder / "osp_big5_extended" / "pop.parquet")
     us = {json.loads(it.auxiliary)["item"]: it.human_dist for it in items

@@ -136,7 +136,7 @@ def test_invalid_json_line(tmp_path, all_items: list[Item], items4: list[Item]) 
     with pytest.raises(PredictionError) as e:
         read_predictions(path)
     assert e.value.problems[0] == "line 5: expected a JSON object, got list"
-    assert e.value.problems[1].startswith("line 6: invalid JSON")
+    assert e.value.problems[1].startswith("line 6: not valid JSON")
 
 
 def test_one_file_with_several_problems_lists_all(tmp_path, all_items: list[Item],
@@ -156,7 +156,7 @@ def test_one_file_with_several_problems_lists_all(tmp_path, all_items: list[Item
     text = str(e.value)
     for needle in (f"line 1 (item {items4[0].item_id!r})", f"line 2 (item {items4[1].item_id!r})",
                    f"line 3 (item {items4[2].item_id!r})", "line 5 (item 'grouped/123456')",
-                   f"line 6 (item {items4[3].item_id!r}): duplicate", "line 7: invalid JSON"):
+                   f"line 6 (item {items4[3].item_id!r}): duplicate", "line 7: not valid JSON"):
         assert needle in text, text
 
 

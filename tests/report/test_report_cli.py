@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from simbench.cli import main
-from simbench.stats import bootstrap_ci
-from simbench.stats.runs import RunMismatchError, compare_runs, load_run
+from simbench.stats import RunMismatchError, bootstrap_ci, compare_runs, load_run
 
 _FAST = ["--n-resamples", "200", "--n-draws", "40"]
 

@@ -119,7 +119,7 @@ def test_a_different_setting_is_refused(llama_run: Path, small_data: Path, tiny_
     before = (llama_run / "predictions.jsonl").read_bytes()
     assert _run(tiny_llama_dir, small_data, llama_run, *extra) == 2
     err = capsys.readouterr().err
-    assert f"{key}: " in err and "choose another --out folder" in err
+    assert f"{key}: " in err and "choose another run folder (out)" in err
     assert (llama_run / "predictions.jsonl").read_bytes() == before
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from simbench.extraction.base import Prediction
-from simbench.runs import RunFolder, RunFolderError, check_compatible, item_order_key
+from simbench.runs import (
+    RunFolder,
+    RunFolderError,
+    check_compatible,
+    item_order_key,
+    read_prediction_lines,
+)
 from simbench.runs.provenance import identity_differences, library_versions
 
 
@@ -101,14 +107,65 @@ def test_item_order_is_pop_then_grouped_by_row() -> None:
     assert sorted(ids, key=item_order_key) == ["pop/9", "pop/100", "grouped/2", "grouped/10"]
 
 
+_RECORD = {"schema_version": 1, "simbench_version": "0.1.0", "status": "running",
+           "method": "token_probs", "backend": "transformers", "protocol": "default",
+           "model": {"id": "smollm2", "content_hash": "gguf:ab"},
+           "data": {"sha256": "d" * 64, "splits": ["pop"]}}
+
+
 def test_run_info_round_trip_and_damaged_run_json(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path / "new")
-    assert folder.read_run_info() is None
-    folder.write_run_info({"schema_version": 1, "method": "token_probs"})
-    assert folder.read_run_info() == {"schema_version": 1, "method": "token_probs"}
+    assert folder.read_run_info() is None and folder.run_info() is None
+    written = folder.write_run_info(_RECORD)
+    on_disk = json.loads((tmp_path / "new" / "run.json").read_text())
+    # every field of the record is written, null where it does not apply
+    assert on_disk["model"] == {"id": "smollm2", "source": None, "revision": None,
+                                "content_hash": "gguf:ab", "dtype": None, "type": None}
+    assert on_disk["history"] is None and on_disk["status"] == "running"
+    assert folder.read_run_info() == on_disk
+    assert folder.run_info() == written and written.model.content_hash == "gguf:ab"
     folder.run_info_path.write_text("{")
-    with pytest.raises(RunFolderError, match="run.json is not valid JSON"):
+    with pytest.raises(RunFolderError, match="run.json: not valid JSON"):
         folder.read_run_info()
+    folder.run_info_path.write_text("[1]")
+    with pytest.raises(RunFolderError, match="run.json: expected a JSON object, got list"):
+        folder.read_run_info()
+
+
+def test_an_invalid_run_record_is_never_written(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    with pytest.raises(RunFolderError, match="field 'method'.*field 'data.splits'") as err:
+        folder.write_run_info({**_RECORD, "method": "logits",
+                               "data": {"sha256": "d" * 64, "splits": []}})
+    assert "refusing to write an invalid run.json" in str(err.value)
+    with pytest.raises(RunFolderError, match="field 'schema_version': .*got 2"):
+        folder.write_run_info({**_RECORD, "schema_version": 2})
+    assert not folder.run_info_path.exists()
+    (tmp_path / "run.json").write_text(json.dumps({**_RECORD, "extra": 1}))
+    with pytest.raises(RunFolderError, match="field 'extra': Extra inputs are not permitted"):
+        folder.run_info()
+
+
+def test_an_invalid_prediction_is_never_written(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    with folder.writer() as w, pytest.raises(RunFolderError, match=(
+            r"item 'pop/1': field 'distribution': values sum to 1\.5, more than "
+            r"sum_tolerance=1e-06 away from 1")):
+        w.write(Prediction("pop/1", {"A": 0.75, "B": 0.75}, 0.5, "0" * 16))
+    assert folder.predictions_path.read_text() == ""
+
+
+def test_prediction_lines_list_every_problem_and_a_folder_means_its_file(tmp_path: Path) -> None:
+    _write(RunFolder(tmp_path), [_pred("pop/1")])
+    with (tmp_path / "predictions.jsonl").open("a") as f:
+        f.write('\n[1, 2]\n{"item_id": \n')
+    rows, problems = read_prediction_lines(tmp_path)
+    assert [(where, row["item_id"]) for where, row in rows] == [("line 1", "pop/1")]
+    assert problems == ["line 3: expected a JSON object, got list",
+                        "line 4: not valid JSON (Expecting value at column 13)"]
+    assert RunFolder(tmp_path).prediction_lines() == (rows, problems)
+    with pytest.raises(FileNotFoundError, match="predictions file not found"):
+        read_prediction_lines(tmp_path / "nothing")
 
 
 def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -137,7 +194,7 @@ _OLD = {"schema_version": 1, "method": "token_probs", "backend": "transformers",
 def test_a_different_run_is_refused_naming_the_key(key: str, change: dict) -> None:
     with pytest.raises(RunFolderError, match=rf"{key}: .* in the folder, .* now") as err:
         check_compatible(_OLD, {**_OLD, **change}, "runs/x")
-    assert "another --out folder" in str(err.value)
+    assert "choose another run folder (out)" in str(err.value)
 
 
 def test_same_run_and_sample_changes_are_accepted() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,6 +38,17 @@ def test_model_spec_kinds(tiny_llama_dir: Path, tmp_path: Path) -> None:
         resolve_model_spec(str(tmp_path / "empty"))
 
 
+def _hash_by_hand(folder: Path) -> str:
+    """The documented content hash, computed here from the files themselves (not by the code
+    under test): sha256 of config.json, then one "\\n<name>\\t<size>" per weight file, sorted."""
+    h = hashlib.sha256((folder / "config.json").read_bytes())
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if path.is_file() and path.suffix in {".safetensors", ".bin", ".gguf", ".pt", ".pth"}:
+            h.update(f"\n{name}\t{path.stat().st_size}".encode())
+    return "files:" + h.hexdigest()
+
+
 def test_cache_dir_honours_the_environment(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SIMBENCH_CACHE", str(tmp_path / "c"))
     assert cache_dir() == tmp_path / "c"
@@ -48,11 +61,13 @@ def test_content_hash_is_cheap_and_tracks_config_and_weights(tiny_llama_dir: Pat
                                                               tmp_path: Path) -> None:
     copy = Path(shutil.copytree(tiny_llama_dir, tmp_path / "copy"))
     h = folder_content_hash(copy)
-    assert h == folder_content_hash(tiny_llama_dir) and h is not None and h.startswith("files:")
+    assert any(p.suffix == ".safetensors" for p in copy.iterdir())  # weights are part of the hash
+    assert h == _hash_by_hand(copy) == _hash_by_hand(tiny_llama_dir)
     config = json.loads((copy / "config.json").read_text())
     config["rms_norm_eps"] = 1e-3
     (copy / "config.json").write_text(json.dumps(config))
     assert folder_content_hash(copy) != h
+    assert folder_content_hash(copy) == _hash_by_hand(copy)
     assert folder_content_hash(tmp_path) is None
 
 
@@ -62,7 +77,7 @@ def test_load_local_folder_in_the_asked_dtype(tiny_gpt2_dir: Path, dtype: str) -
     assert lm.dtype == dtype and str(lm.model.dtype) == f"torch.{dtype}"
     assert lm.device == "cpu" and not lm.model.training
     assert lm.provenance() == {"id": str(tiny_gpt2_dir), "source": str(tiny_gpt2_dir.resolve()),
-                               "revision": None, "content_hash": folder_content_hash(tiny_gpt2_dir),
+                               "revision": None, "content_hash": _hash_by_hand(tiny_gpt2_dir),
                                "dtype": dtype}
     backend = create_backend("token_probs", "transformers", lm, protocol="default", seed=0)
     assert backend.provenance()["model"]["content_hash"] == lm.content_hash
@@ -108,4 +123,4 @@ def test_hub_id_is_loaded_from_the_hub_cache_with_its_revision(tiny_gpt2_dir: Pa
     model = json.loads((out / "run.json").read_text())["model"]
     assert model["id"] == model["source"] == "simbench-test/tiny-gpt2"
     assert model["revision"] == commit
-    assert model["content_hash"] == folder_content_hash(tiny_gpt2_dir)
+    assert model["content_hash"] == _hash_by_hand(tiny_gpt2_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..runs import PREDICTIONS_FILE
+
 __all__ = ["register"]
 
 
@@ -17,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "and the alignment-simulation analysis against each other run (same items). "
                     "Writes report.html (self-contained), report.md, stats.json and figures/.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run folder (holding predictions.jsonl)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help=f"run folder (holding {PREDICTIONS_FILE})")
     p.add_argument("--compare", metavar="RUN_DIR", nargs="+", default=[],
                    help="run folders to compare RUN_DIR with (difference RUN_DIR minus each)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from ..runs import PREDICTIONS_FILE, RUN_INFO_FILE, SCORES_FILE
+
 __all__ = ["register"]
 
 _EPILOG = """\
@@ -23,8 +25,8 @@ examples:
   torchrun --nproc_per_node 2 -m simbench.cli run --model smollm2 --out runs/smollm2
 
 Running the same command again resumes: finished items are skipped. The folder holds
-predictions.jsonl, run.json (provenance) and scores.json (what 'simbench score' prints).
-"""
+""" + (f"{PREDICTIONS_FILE}, {RUN_INFO_FILE} (provenance) and {SCORES_FILE} (what 'simbench score' "
+       "prints).\n")
 
 
 def _positive_int(value: str) -> int:

@@ -4,8 +4,8 @@ Examples
 --------
 ::
 
-    simbench score runs/smollm2/predictions.jsonl --data ../shared/data/simbench --json scores.json
-    simbench score runs/smollm2 --norms scored-rows      # release-compatible norms
+    simbench score runs/smollm2 --data ../shared/data/simbench --json results/smollm2.json
+    simbench score my-preds.jsonl --norms scored-rows   # release-compatible norms
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..runs import PREDICTIONS_FILE, SCORES_FILE
+
 __all__ = ["register"]
 
 
@@ -27,10 +29,10 @@ def register(sub: Any) -> None:
         description="Validate predictions against the SimBench items and compute the SimBench score "
                     "(headline, per split, per study). Invalid input exits non-zero and lists every "
                     "problem, each naming the row and the item.",
-        epilog="Example: simbench score run/predictions.jsonl --data ../shared/data/simbench "
-               "--json run/scores.json")
+        epilog=f"Example: simbench score run/{PREDICTIONS_FILE} --data ../shared/data/simbench "
+               f"--json run/{SCORES_FILE}")
     p.add_argument("predictions", help="predictions .jsonl file, or a run folder holding "
-                                       "predictions.jsonl")
+                                       f"{PREDICTIONS_FILE}")
     p.add_argument("--data", help="SimBench data: a release file or folder, or a folder built by "
                                   "'simbench data build' (default: $SIMBENCH_DATA, then the Hub)")
     p.add_argument("--json", metavar="OUT", help="also write the results as JSON to OUT")
@@ -48,8 +50,7 @@ def register(sub: Any) -> None:
 
 def _score(args: argparse.Namespace) -> int:
     from ..data.load import load_items
-    from ..metric.api import score_predictions
-    from ..metric.table import format_score_table
+    from ..metric import format_score_table, score_predictions
     from . import CLIError
 
     if not (math.isfinite(args.sum_tolerance) and args.sum_tolerance >= 0):

@@ -6,15 +6,18 @@ import argparse
 import os
 from typing import Any
 
+from ..runs import RUN_INFO_FILE, SCORES_FILE
+
 __all__ = ["register"]
 
-_EXAMPLE = """examples:
+_EXAMPLE = f"""examples:
   simbench submit runs/smollm2 --leaderboard me/simbench-leaderboard --dry-run
   simbench submit runs/qwen --leaderboard me/simbench-leaderboard --model-repo me/my-model
 
-Every item of each submitted split must be present exactly once with a valid distribution, and
-run.json must carry the provenance (model id and revision, method, protocol, package version, data
-hash). Scores are recomputed from the per-item predictions; scores.json is never read."""
+Every item of each submitted split must be present exactly once with a valid distribution (summing
+to 1 within 1e-6), and {RUN_INFO_FILE} must carry the provenance (model id and revision, method,
+protocol, package version, data hash). Scores are recomputed from the per-item predictions;
+{SCORES_FILE} is never read."""
 
 #: Prediction lines shown by --dry-run (the rest are counted; --write-files writes them all).
 _SHOW_PREDICTIONS = 3

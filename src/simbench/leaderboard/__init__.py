@@ -7,8 +7,9 @@ turned into two Hub pull requests: a leaderboard entry for a dataset repository 
 (CSV, Markdown and a static HTML page) with the 45 published results beside the submissions.
 """
 
-from .api import build_leaderboard, prepare_submission
+from ..runs import DataInfo, ModelInfo, PredictionRow, RunInfo
 from .board import BoardRow, published_rows, rank_rows, submission_rows, to_csv, to_markdown
+from .bundle import SUBMISSION_SCHEMA_VERSION, Submission
 from .hub import (
     EVAL_RESULTS_PATH,
     CommitPlan,
@@ -24,14 +25,6 @@ from .hub import (
 from .page import render_page
 from .published import PUBLISHED_RESULTS, UNIFORM_BASELINE, PublishedResult
 from .results import recompute_results, standard_error_intervals
-from .schema import (
-    SUBMISSION_SCHEMA_VERSION,
-    DataInfo,
-    ModelInfo,
-    PredictionRow,
-    RunInfo,
-    Submission,
-)
 from .submission import (
     RawSubmission,
     SubmissionError,
@@ -39,6 +32,7 @@ from .submission import (
     read_submission,
     validate_submission,
 )
+from .workflows import build_leaderboard, prepare_submission
 
 __all__ = [
     "EVAL_RESULTS_PATH",

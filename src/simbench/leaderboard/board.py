@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..data.schema import Item
+from ..runs import RunFolder
 from .published import PUBLISHED_RESULTS, below_baseline, fmt_score
 from .submission import SubmissionError, read_submission, validate_submission
 
@@ -84,7 +85,8 @@ def published_rows() -> list[BoardRow]:
 
 
 def find_submissions(folder: str | os.PathLike[str]) -> list[Path]:
-    """Submissions under ``folder``: run folders (with ``run.json``) and bundled ``.json`` files.
+    """Submissions under ``folder``: run folders (with a provenance file) and bundled ``.json``
+    files.
 
     In a clone of the leaderboard dataset repository only its ``submissions/`` folder is read.
     """
@@ -97,7 +99,7 @@ def find_submissions(folder: str | os.PathLike[str]) -> list[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    if (folder / "run.json").is_file():
+    if RunFolder(folder).has_run_info():
         yield folder
         return
     for p in sorted(folder.iterdir()):

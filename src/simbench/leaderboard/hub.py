@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ..data.load import HUB_REPO_ID
+from .bundle import SUBMISSION_SCHEMA_VERSION
 from .published import fmt_score
-from .schema import SUBMISSION_SCHEMA_VERSION
 from .submission import ValidatedSubmission
 
 __all__ = [

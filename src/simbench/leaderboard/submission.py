@@ -2,14 +2,17 @@
 
 Checks, each problem naming the item id or the field:
 
-1. ``run.json`` against :class:`~simbench.leaderboard.schema.RunInfo` (unknown fields refused;
-   provenance present: model id and revision or content hash, method, protocol, package version,
-   data hash and splits);
-2. every prediction row against :class:`~simbench.leaderboard.schema.PredictionRow`;
+1. the provenance against :class:`simbench.runs.RunInfo` (unknown fields refused; provenance
+   present: model id and revision or content hash, method, protocol, package version, data hash
+   and splits; a finished run), see :func:`provenance_problems`;
+2. every prediction row against :class:`simbench.runs.PredictionRow`;
 3. every distribution against its item (the metric's own validation,
-   :func:`simbench.metric.validate_predictions`: unknown or duplicate ids, labels,
-   negative/NaN values, sums);
+   :func:`simbench.metric.validate_predictions` with the strict distribution policy of
+   :mod:`simbench.distributions`: unknown or duplicate ids, labels, negative/NaN values, a sum
+   more than 1e-6 from 1);
 4. coverage: every item of each submitted split present exactly once, and no item of another split.
+
+A run folder is read through :class:`simbench.runs.RunFolder`; its scores file is never read.
 
 Examples
 --------
@@ -34,20 +37,19 @@ from pydantic import ValidationError
 
 from ..data.schema import Item
 from ..errors import SubmissionError
-from .schema import PredictionRow, RunInfo, Submission, provenance_problems
+from ..runs import PREDICTIONS_FILE, RUN_INFO_FILE, PredictionRow, RunFolder, RunInfo
+from .bundle import Submission
 
 __all__ = [
     "RawSubmission",
     "SubmissionError",
     "ValidatedSubmission",
+    "provenance_problems",
     "read_submission",
     "validate_submission",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: How many problems the error message shows (all are kept in ``SubmissionError.problems``).
-
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class RawSubmission:
 
     Attributes:
         origin: the path it was read from.
-        run: the parsed ``run.json`` object (``None`` when unreadable).
+        run: the parsed provenance object (``None`` when unreadable).
         rows: ``(where, row)`` pairs, ``where`` naming the line or position of each row.
         problems: problems found while reading (unreadable JSON, missing files).
     """
@@ -92,9 +94,9 @@ class ValidatedSubmission:
 
 
 def read_submission(path: str | os.PathLike[str]) -> RawSubmission:
-    """Read a run folder (``run.json`` + ``predictions.jsonl``) or a bundled submission file.
+    """Read a run folder (provenance and predictions) or a bundled submission file.
 
-    A ``scores.json`` in the folder is never read: scores are always recomputed.
+    The folder's scores file is never read: scores are always recomputed.
 
     Raises:
         FileNotFoundError: when ``path`` does not exist.
@@ -117,23 +119,23 @@ def _load_json(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def _read_folder(folder: Path) -> RawSubmission:
+def _read_folder(path: Path) -> RawSubmission:
+    folder = RunFolder(path)
     problems: list[str] = []
-    run = _load_json(folder / "run.json", problems)
+    run, problem = folder.load_run_info()
+    if problem:
+        problems.append(f"{RUN_INFO_FILE}: {problem}")
+    elif run is None:
+        problems.append(f"{RUN_INFO_FILE}: file missing")
     rows: list[tuple[str, Any]] = []
-    pred_path = folder / "predictions.jsonl"
-    if not pred_path.is_file():
-        problems.append("predictions.jsonl: file missing")
+    try:
+        lines, bad = folder.prediction_lines()
+    except FileNotFoundError:
+        problems.append(f"{PREDICTIONS_FILE}: file missing")
     else:
-        with pred_path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append((f"predictions.jsonl line {n}", json.loads(line)))
-                except ValueError as e:
-                    problems.append(f"predictions.jsonl line {n}: not valid JSON ({e})")
-    return RawSubmission(str(folder), run, tuple(rows), tuple(problems))
+        rows = [(f"{PREDICTIONS_FILE} {where}", row) for where, row in lines]
+        problems.extend(f"{PREDICTIONS_FILE} {p}" for p in bad)
+    return RawSubmission(str(path), run, tuple(rows), tuple(problems))
 
 
 def _read_bundle(path: Path) -> RawSubmission:
@@ -182,12 +184,12 @@ def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedS
     wanted = [it for it in items if it.split in splits]
     validated = None
     try:
-        validated = validate_predictions(good, list(items))
+        validated = validate_predictions(good, list(items), policy="strict")
     except PredictionError as e:
         problems.extend(e.problems)
     problems.extend(_coverage_problems(ids, wanted, splits, {it.split for it in items}))
     if problems or run is None or validated is None:
-        raise SubmissionError(problems or ["run.json: missing"], raw.origin)
+        raise SubmissionError(problems or [f"{RUN_INFO_FILE}: missing"], raw.origin)
     by_id = {m.item_id: m for m in models}
     return ValidatedSubmission(
         run=run,
@@ -198,16 +200,47 @@ def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedS
     )
 
 
+def provenance_problems(run: Any) -> list[str]:
+    """What a submission needs beyond the record's types: a finished run, and for model runs a
+    protocol and pinned weights (the uniform baseline, ``method: "uniform"``, needs neither).
+
+    Each problem starts with the provenance file's name (:data:`simbench.runs.RUN_INFO_FILE`).
+
+    >>> for p in provenance_problems({"method": "token_probs", "model": {"id": "m"}}):
+    ...     print(p.partition(": ")[2])
+    field 'protocol': null (expected 'default' or 'release')
+    field 'model.revision': null and there is no model.content_hash: ...
+    >>> [p.partition(": ")[2] for p in provenance_problems({"method": "uniform",
+    ...                                                     "status": "running"})]
+    ["field 'status': 'running' (the run has not finished: complete it, then submit)"]
+    """
+    if not isinstance(run, dict):
+        return []
+    out = []
+    if run.get("status") == "running":
+        out.append(f"{RUN_INFO_FILE}: field 'status': 'running' (the run has not finished: "
+                   "complete it, then submit)")
+    if run.get("method") == "uniform":
+        return out
+    if run.get("protocol") is None:
+        out.append(f"{RUN_INFO_FILE}: field 'protocol': null (expected 'default' or 'release')")
+    model = run.get("model")
+    if isinstance(model, dict) and not model.get("revision") and not model.get("content_hash"):
+        out.append(f"{RUN_INFO_FILE}: field 'model.revision': null and there is no "
+                   "model.content_hash: the weights cannot be identified")
+    return out
+
+
 def _validate_run(run: Any, problems: list[str]) -> RunInfo | None:
     if run is None:
         if not problems:
-            problems.append("run.json: missing")
+            problems.append(f"{RUN_INFO_FILE}: missing")
         return None
     found = provenance_problems(run)
     try:
         info = RunInfo.model_validate(run)
     except ValidationError as e:
-        found = _pydantic_problems(e, "run.json") + found
+        found = _pydantic_problems(e, RUN_INFO_FILE) + found
         info = None
     problems.extend(found)
     return None if found else info
@@ -246,5 +279,6 @@ def _coverage_problems(ids: Sequence[str], wanted: Sequence[Item], splits: set[s
     for item_id in dict.fromkeys(ids):
         split = item_id.partition("/")[0]
         if split in known_splits and split not in splits:
-            out.append(f"item {item_id!r}: split {split!r} is not listed in run.json data.splits")
+            out.append(f"item {item_id!r}: split {split!r} is not listed in {RUN_INFO_FILE} "
+                       "data.splits")
     return out

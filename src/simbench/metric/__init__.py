@@ -3,13 +3,12 @@
 - :mod:`.core`: total variation, study norms, row scores and aggregation on padded matrices;
 - :mod:`.predictions`: reading prediction rows (:class:`PredictionError`);
 - :mod:`.validate`: checking them against the items;
-- :mod:`.api`: :func:`score_predictions`, the one call behind ``simbench score``;
+- :mod:`.scoring`: :func:`score_predictions`, the one call behind ``simbench score``;
 - :mod:`.table`: the text table;
 - :mod:`.lists`: scoring plain lists of distributions (behind the ``evaluate`` module);
 - :mod:`.evaluate_module`: :func:`load_metric`, the ``evaluate`` module shipped in the package.
 """
 
-from .api import SCORES_SCHEMA_VERSION, score_predictions, score_predictions_rows
 from .core import (
     MAX_OPTIONS,
     ScoredRows,
@@ -23,6 +22,7 @@ from .core import (
     uniform_matrix,
 )
 from .predictions import PredictionError, read_predictions
+from .scoring import SCORES_SCHEMA_VERSION, score_predictions, score_predictions_rows
 from .table import format_score_table
 from .validate import ValidatedPredictions, validate_predictions
 

@@ -3,75 +3,54 @@
 A prediction row is a mapping with at least ``item_id`` and ``distribution`` (an object label ->
 probability, or a list in label order), as described in ``docs/run-folder.md``. Rows with
 ``"status": "failed"`` carry ``"distribution": null``. Problems are collected and reported all at once
-in a :class:`PredictionError`; :mod:`.validate` checks the rows against the items.
+in a :class:`PredictionError`; :mod:`.validate` checks the rows against the items. Files and run
+folders are read through the run folder's own reader (:func:`simbench.runs.read_prediction_lines`).
 
 Examples
 --------
 >>> import json, tempfile, pathlib
->>> path = pathlib.Path(tempfile.mkdtemp()) / "predictions.jsonl"
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "preds.jsonl"
 >>> good = json.dumps({"item_id": "pop/0", "distribution": [0.5, 0.5]})
 >>> _ = path.write_text(good + "\\n{oops\\n")
 >>> try:
 ...     read_predictions(path)
 ... except PredictionError as e:
 ...     print(e.problems)
-['line 2: invalid JSON (Expecting property name enclosed in double quotes at column 2)']
+['line 2: not valid JSON (Expecting property name enclosed in double quotes at column 2)']
+>>> read_predictions(path.parent / "missing.jsonl")
+Traceback (most recent call last):
+...
+FileNotFoundError: predictions file not found: ...missing.jsonl
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import MAX_PROBLEMS_SHOWN, PredictionError
+from ..runs.folder import read_prediction_lines
 
 __all__ = ["MAX_PROBLEMS_SHOWN", "PredictionError", "prediction_rows", "read_predictions"]
 
-#: How many problems a :class:`PredictionError` message shows (all are kept in ``.problems``).
-
-
 
 def read_predictions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read a JSON Lines predictions file into a list of dicts (blank lines are skipped).
+    """Read a JSON Lines predictions file (or a run folder's) into a list of dicts.
+
+    Blank lines are skipped.
 
     Raises:
         PredictionError: listing every line that is not valid JSON or not a JSON object.
-        FileNotFoundError: when ``path`` does not exist.
+        FileNotFoundError: when there is no predictions file at ``path``.
     """
-    rows, problems = _read_lines(Path(path))
+    rows, problems = read_prediction_lines(path)
     if problems:
         raise PredictionError(problems, source=str(path))
-    return [dict(row) for _, row in rows]
-
-
-def _read_lines(path: Path) -> tuple[list[tuple[str, Mapping[str, Any]]], list[str]]:
-    """``([(where, row)], problems)`` of a JSON Lines file; a folder means its predictions.jsonl."""
-    if path.is_dir():
-        path = path / "predictions.jsonl"
-    if not path.is_file():
-        raise FileNotFoundError(f"predictions file not found: {path}")
-    rows: list[tuple[str, Mapping[str, Any]]] = []
-    problems: list[str] = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                problems.append(f"line {n}: invalid JSON ({e.msg} at column {e.colno})")
-                continue
-            if not isinstance(obj, dict):
-                problems.append(f"line {n}: expected a JSON object, got {type(obj).__name__}")
-                continue
-            rows.append((f"line {n}", obj))
-    return rows, problems
+    return [row for _, row in rows]
 
 
 def prediction_rows(
@@ -79,13 +58,13 @@ def prediction_rows(
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], str, list[str]]:
     """Turn any accepted predictions input into ``[(where, row)]``, a name and reading problems.
 
-    Accepted: a path (file, or run folder holding ``predictions.jsonl``), a list of dicts, a
+    Accepted: a path (a predictions file, or a run folder), a list of dicts, a
     ``pandas.DataFrame`` or a ``datasets.Dataset``. Lines that are not JSON objects are reported in
     the returned problems (so that they can be listed with the validation problems).
     """
     if isinstance(predictions, str | os.PathLike):
-        rows, problems = _read_lines(Path(predictions))
-        return rows, str(predictions), problems
+        rows, problems = read_prediction_lines(predictions)
+        return list(rows), str(predictions), problems
     kind = type(predictions).__module__.split(".")[0] + "." + type(predictions).__name__
     if kind == "pandas.DataFrame":
         records = predictions.to_dict(orient="records")

@@ -2,9 +2,10 @@
 
 Under ``torchrun`` (``WORLD_SIZE > 1`` in the environment) every rank loads the model, takes every
 ``world_size``-th remaining item (a strided shard balances prompt lengths across ranks), and streams
-its predictions to its own ``predictions.rank<r>.jsonl``; after a barrier rank 0 merges the parts into
-``predictions.jsonl`` in item order. Synchronisation goes through accelerate's ``PartialState``
-(``cpu=True`` on CPU: the gloo backend). A single process needs no accelerate at all.
+its predictions to its own part file (:meth:`~simbench.runs.RunFolder.part_path`); after a
+barrier rank 0 merges the parts into the predictions file in item order. Synchronisation goes
+through accelerate's ``PartialState`` (``cpu=True`` on CPU: the gloo backend). A single process
+needs no accelerate at all.
 
 Examples
 --------

@@ -1,4 +1,7 @@
-"""``run.json``: what produced a run folder, and the check that refuses mixing two different runs.
+"""Provenance: what produced a run folder, and the check that refuses mixing two different runs.
+
+The record itself is :class:`~simbench.runs.records.RunInfo`; this module fills in the versions and
+times, and compares the record of a folder with the settings of a new invocation.
 
 Examples
 --------
@@ -17,6 +20,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .._version import __version__
+from ..errors import RunFolderError
+from .folder import RUN_INFO_FILE
+from .records import RUN_SCHEMA_VERSION
 
 __all__ = [
     "IDENTITY_KEYS",
@@ -27,9 +33,7 @@ __all__ = [
     "utc_now",
 ]
 
-#: Version of the ``run.json`` layout (``docs/run-folder.md``).
-RUN_SCHEMA_VERSION = 1
-#: Dotted keys of ``run.json`` that must agree for a run to continue in an existing folder: a change
+#: Dotted keys of the provenance record that must agree for a run to continue in an existing folder: a change
 #: in any of them changes the predictions. ``seed`` and ``generation`` only count for sampling
 #: methods (``verbalized``); for token probabilities the seed only picks the sample of items, and a
 #: folder may be extended with more items.
@@ -101,15 +105,14 @@ def check_compatible(old: Mapping[str, Any] | None, new: Mapping[str, Any], fold
     Raises:
         RunFolderError: naming every differing key with both values.
     """
-    from .folder import RunFolderError
-
     if old is None:
         return
     if old.get("schema_version", RUN_SCHEMA_VERSION) != RUN_SCHEMA_VERSION:
-        raise RunFolderError(f"{folder}/run.json has schema_version {old.get('schema_version')}; "
-                             f"this simbench writes {RUN_SCHEMA_VERSION}: use a new --out folder")
+        raise RunFolderError(f"{folder}/{RUN_INFO_FILE} has schema_version "
+                             f"{old.get('schema_version')}; this simbench writes "
+                             f"{RUN_SCHEMA_VERSION}: use a new run folder (out)")
     diffs = identity_differences(old, new, keys)
     if diffs:
         listed = "; ".join(f"{k}: {a!r} in the folder, {b!r} now" for k, a, b in diffs)
         raise RunFolderError(f"{folder} holds a different run ({listed}). Resume it with the same "
-                             "settings, or choose another --out folder")
+                             "settings, or choose another run folder (out)")

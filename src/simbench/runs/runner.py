@@ -4,11 +4,13 @@
 
 1. rank 0 checks that the folder holds no different run (:func:`~.provenance.check_compatible`),
    merges part files left by a killed multi-process run, drops a partial last line and the failed
-   records about to be retried, and writes ``run.json``;
-2. every rank skips the items already ``ok`` in ``predictions.jsonl``, takes its shard of the rest
+   records about to be retried, and writes the provenance (:class:`~.records.RunInfo`);
+2. every rank skips the items already ``ok`` in the predictions file, takes its shard of the rest
    and streams predictions to disk as the backend yields them (with a tqdm bar on rank 0);
-3. rank 0 rewrites ``predictions.jsonl`` in item order, scores it with
-   :func:`simbench.metric.score_predictions` into ``scores.json``, and completes ``run.json``.
+3. rank 0 rewrites the predictions in item order, scores them with
+   :func:`simbench.metric.score_predictions` into the scores file, and completes the provenance.
+
+Every file is written through :class:`~.folder.RunFolder` and the records of :mod:`.records`.
 
 Examples
 --------
@@ -32,10 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from ..data.schema import Item
-from ..extraction.base import Backend, ExtractionError, Prediction
+from ..errors import ExtractionError, RunError
+from ..extraction.base import Backend, Prediction
 from .distributed import DistContext
-from .folder import RunFolder, RunFolderError
-from .provenance import RUN_SCHEMA_VERSION, check_compatible, library_versions, utc_now
+from .folder import PREDICTIONS_FILE, RUN_INFO_FILE, RunFolder, RunFolderError
+from .provenance import check_compatible, library_versions, utc_now
+from .records import RUN_SCHEMA_VERSION, RunInfo
 
 __all__ = ["RunResult", "RunSettings", "execute_run"]
 
@@ -44,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What the user asked for, beyond the backend: recorded in ``run.json``.
+    """What the user asked for, beyond the backend: recorded in the provenance.
 
     Attributes:
         data_source: the data source as given or resolved (path or Hub id).
@@ -80,8 +84,8 @@ class RunResult:
         n_computed: predictions computed by this invocation (this rank).
         n_failed: failed predictions among them.
         predict_s: seconds spent predicting.
-        scores: the ``scores.json`` content (rank 0; ``None`` elsewhere or with ``score=False``).
-        run_info: the final ``run.json`` content (rank 0; ``None`` elsewhere).
+        scores: the scores file's content (rank 0; ``None`` elsewhere or with ``score=False``).
+        run_info: the final provenance as a JSON object (rank 0; ``None`` elsewhere).
     """
 
     folder: Path
@@ -95,7 +99,7 @@ class RunResult:
 
 
 def _run_info(backend: Backend, items: Sequence[Item], settings: RunSettings,
-              model_info: Mapping[str, Any] | None, dist: DistContext) -> dict[str, Any]:
+              model_info: Mapping[str, Any] | None, dist: DistContext) -> RunInfo:
     prov = dict(backend.provenance())
     model = {**(prov.pop("model", None) or {}), **(model_info or {})}
     info: dict[str, Any] = {
@@ -124,27 +128,36 @@ def _run_info(backend: Backend, items: Sequence[Item], settings: RunSettings,
         "world_size": dist.world_size,
     }
     info["backend_details"] = {**dict(settings.extra), **prov}
-    return info
+    return _record(info, "the backend's provenance")
 
 
-def _prepare(folder: RunFolder, info: dict[str, Any], items: Sequence[Item]) -> int:
-    """Rank 0: refuse a different run, clean the predictions file, write ``run.json``.
+def _record(info: Mapping[str, Any], what: str) -> RunInfo:
+    """``info`` as a :class:`RunInfo`; a mismatch is a bug of the backend or the runner."""
+    try:
+        return RunInfo.model_validate(info)
+    except ValueError as e:  # pydantic's ValidationError is a ValueError
+        raise RunError(f"{what} does not fit the run record: {e}") from None
 
-    Returns the number of items already finished.
+
+def _prepare(folder: RunFolder, info: RunInfo, items: Sequence[Item]) -> tuple[RunInfo, int]:
+    """Rank 0: refuse a different run, clean the predictions file, write the provenance.
+
+    Returns the provenance written and the number of items already finished.
     """
     folder.create()
     old = folder.read_run_info()
-    check_compatible(old, info, str(folder.path))
+    check_compatible(old, info.to_json(), str(folder.path))
     if old is None and folder.predictions_path.exists():
-        raise RunFolderError(f"{folder.path} holds a predictions.jsonl but no run.json: refusing to "
-                             "mix runs; choose another --out folder")
+        raise RunFolderError(f"{folder.path} holds a {PREDICTIONS_FILE} but no {RUN_INFO_FILE}: "
+                             "refusing to mix runs; choose another run folder (out)")
     wanted = {it.item_id for it in items}
     records = folder.consolidate(retry=wanted)
     if old is not None:
-        info["created_at"] = old.get("created_at", info["created_at"])
-        info["history"] = list(old.get("history", []))
+        info = _record({**info.to_json(), "created_at": old.get("created_at", info.created_at),
+                        "history": list(old.get("history") or [])},
+                       f"{folder.run_info_path} (its history)")
     folder.write_run_info(info)
-    return sum(1 for iid, rec in records.items() if iid in wanted and _is_ok(rec))
+    return info, sum(1 for iid, rec in records.items() if iid in wanted and _is_ok(rec))
 
 
 def _is_ok(record: Mapping[str, Any] | None) -> bool:
@@ -200,17 +213,20 @@ def execute_run(backend: Backend, items: Sequence[Item], out: str | os.PathLike[
         backend: a ready backend (model loaded).
         items: the items of this run (any order; recorded in canonical item order).
         out: the run folder (created if needed).
-        settings: data and sampling settings for ``run.json``.
-        all_items: the full splits, for the study norms of ``scores.json`` (``None``: ``items``
+        settings: data and sampling settings for the provenance.
+        all_items: the full splits, for the study norms of the scores (``None``: ``items``
             must then be full splits themselves).
-        model_info: overrides for ``run.json``'s ``model`` block (id, revision, content hash...).
-        load_s: seconds spent loading the model, for ``run.json``.
+        model_info: overrides for the provenance's ``model`` block (id, revision, content
+            hash...).
+        load_s: seconds spent loading the model, for the provenance.
         dist: the multi-process context (default: a single process).
         progress: show a progress bar (rank 0).
-        score: write ``scores.json``.
+        score: write the scores file.
 
     Raises:
-        RunFolderError: the folder holds a different run or a damaged file.
+        RunFolderError: the folder holds a different run or a damaged file, or a prediction is
+            not a valid line.
+        RunError: the backend's provenance does not fit the run record.
         ExtractionError: the backend misbehaved (wrong items or labels).
     """
     dist = dist or DistContext.single()
@@ -220,8 +236,8 @@ def execute_run(backend: Backend, items: Sequence[Item], out: str | os.PathLike[
     n_skipped: Any = None
     if dist.is_main:
         try:
-            n_skipped = _prepare(folder, info, items)
-        except (RunFolderError, ExtractionError) as e:
+            info, n_skipped = _prepare(folder, info, items)
+        except (RunError, ExtractionError) as e:
             dist.broadcast(e)
             raise
     n_skipped = dist.broadcast(n_skipped)
@@ -242,10 +258,10 @@ def execute_run(backend: Backend, items: Sequence[Item], out: str | os.PathLike[
                    len(remaining), score)
 
 
-def _finish(folder: RunFolder, info: dict[str, Any], items: Sequence[Item],
+def _finish(folder: RunFolder, info: RunInfo, items: Sequence[Item],
             all_items: Sequence[Item] | None, started: str, n_skipped: int, n_done: int,
             predict_s: float, load_s: float | None, n_remaining: int, score: bool) -> RunResult:
-    """Rank 0: merge and order predictions, score them, complete ``run.json``."""
+    """Rank 0: merge and order predictions, score them, complete the provenance."""
     records = folder.consolidate(ordered=True)
     missing = [it.item_id for it in items if it.item_id not in records]
     if missing:
@@ -259,16 +275,18 @@ def _finish(folder: RunFolder, info: dict[str, Any], items: Sequence[Item],
         scores = score_predictions(folder.predictions_path, items=all_items or items)
         folder.write_scores(scores)
     finished = utc_now()
-    info["finished_at"] = finished
-    info["status"] = "complete"
-    info["data"]["n_predictions"] = len(records)
+    final = info.to_json()
+    final["finished_at"] = finished
+    final["status"] = "complete"
+    final["data"]["n_predictions"] = len(records)
     # This invocation's throughput, over all ranks (n_remaining items in predict_s of rank 0).
-    info["timings"] = {"load_s": None if load_s is None else round(load_s, 3),
-                       "predict_s": round(predict_s, 3),
-                       "items_per_s": round(n_remaining / predict_s, 3) if predict_s > 0 else None}
-    info.setdefault("history", []).append({
-        "started_at": started, "finished_at": finished, "world_size": info["world_size"],
+    final["timings"] = {"load_s": None if load_s is None else round(load_s, 3),
+                        "predict_s": round(predict_s, 3),
+                        "items_per_s": round(n_remaining / predict_s, 3) if predict_s > 0 else None}
+    final["history"] = [*(final["history"] or []), {
+        "started_at": started, "finished_at": finished, "world_size": info.world_size,
         "n_skipped": n_skipped, "n_computed": n_remaining, "n_failed": n_failed,
-        "predict_s": round(predict_s, 3)})
-    folder.write_run_info(info)
-    return RunResult(folder.path, len(items), n_skipped, n_done, n_failed, predict_s, scores, info)
+        "predict_s": round(predict_s, 3)}]
+    written = folder.write_run_info(final)
+    return RunResult(folder.path, len(items), n_skipped, n_done, n_failed, predict_s, scores,
+                     written.to_json())

@@ -22,7 +22,7 @@ from .bootstrap import bootstrap_ci
 from .breakdowns import ENTROPY_BINS, attribute_deltas, entropy_bins
 from .ceiling import NoiseCeiling, noise_ceiling
 from .paired import paired_comparison
-from .runs import RunData, RunMismatchError, check_comparable, compare_runs, load_run
+from .scored_runs import RunData, RunMismatchError, check_comparable, compare_runs, load_run
 
 __all__ = [
     "ENTROPY_BINS",

@@ -1,7 +1,8 @@
 """Run folders as inputs to the statistics: loading, checking that two runs compare, comparing them.
 
-A run folder (``docs/run-folder.md``) holds ``predictions.jsonl`` and ``run.json``. :func:`load_run`
-reads and validates the predictions with the metric's own reader and validator (so a bad row raises
+A run folder (``docs/run-folder.md``) holds the predictions and their provenance; it is opened
+through :class:`simbench.runs.RunFolder`. :func:`load_run` reads and validates the predictions with
+the metric's own reader and validator (so a bad row raises
 :class:`~simbench.metric.PredictionError` naming the item) and scores them with the full-split norms,
 exactly as ``simbench score`` does. Failed items are scored as the uniform distribution (the default
 failure rule), and counted.
@@ -15,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -44,8 +44,8 @@ class RunData:
 
     Attributes:
         path: the run folder (or predictions file).
-        name: a display name: the model id from ``run.json``, else the folder name.
-        meta: ``run.json`` (``{}`` when absent).
+        name: a display name: the model id of the provenance, else the folder name.
+        meta: the provenance as a JSON object (``{}`` when absent)
         items: the predicted items, in release order.
         predicted: ``(n, 15)`` model distributions aligned with ``items`` (failed rows: uniform).
         rows: per-row scores with the full-split norms.
@@ -69,7 +69,7 @@ class RunData:
 
     @property
     def data_sha256(self) -> str | None:
-        """The data hash recorded in ``run.json``, if any."""
+        """The data hash recorded in the provenance, if any."""
         data = self.meta.get("data") or {}
         return data.get("sha256") if isinstance(data, dict) else None
 
@@ -82,21 +82,9 @@ class RunData:
         return normalised_entropy(self.predicted, np.array([it.n_options for it in self.items]))
 
 
-def _read_meta(folder: Path) -> dict[str, Any]:
-    path = folder / "run.json"
-    if not path.exists():
-        return {}
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(meta, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    return meta
-
-
 def _display_name(meta: dict[str, Any], folder: Path) -> str:
-    """The model id of ``run.json`` (a local path shortened to its last part), else the folder name."""
+    """The model id of the provenance (a local path shortened to its last part), else the folder
+    name."""
     model = meta.get("model")
     model_id = model.get("id") if isinstance(model, dict) else None
     if not model_id:
@@ -113,7 +101,8 @@ def load_run(
     """Read, validate and score a run folder (or a bare predictions file).
 
     Args:
-        run_dir: a run folder holding ``predictions.jsonl`` (and ``run.json``), or the file itself.
+        run_dir: a run folder (its predictions file, and its provenance when present), or a
+            predictions file (the provenance, if any, is read from the folder holding it).
         items: the FULL items of both splits (norms come from them); ``None`` loads them from
             ``source`` (default ``$SIMBENCH_DATA``).
         source: data source when ``items`` is None.
@@ -121,16 +110,16 @@ def load_run(
     Raises:
         FileNotFoundError: no predictions file.
         simbench.metric.PredictionError: invalid predictions (every problem, naming the item).
+        simbench.errors.RunFolderError: the provenance is not a JSON object.
     """
-    from ..metric.predictions import read_predictions
-    from ..metric.validate import validate_predictions
+    from ..metric import read_predictions, validate_predictions
+    from ..runs import RunFolder, predictions_file
 
-    path = Path(run_dir)
-    pred_path = path / "predictions.jsonl" if path.is_dir() else path
+    pred_path = predictions_file(run_dir)
     if not pred_path.exists():
         raise FileNotFoundError(f"{pred_path}: no predictions file (expected a run folder)")
     folder = pred_path.parent
-    meta = _read_meta(folder)
+    meta = RunFolder(folder).read_run_info() or {}
     if items is None:
         from ..data.load import load_items
 
@@ -149,8 +138,8 @@ def load_run(
 def check_comparable(a: RunData, b: RunData) -> None:
     """Raise :class:`RunMismatchError` unless ``a`` and ``b`` cover the same items of the same data."""
     if a.data_sha256 and b.data_sha256 and a.data_sha256 != b.data_sha256:
-        raise RunMismatchError(f"{a.path} and {b.path} were run on different data (run.json data "
-                               f"sha256 {a.data_sha256[:12]}... vs {b.data_sha256[:12]}...)")
+        raise RunMismatchError(f"{a.path} and {b.path} were run on different data (provenance "
+                               f"data.sha256 {a.data_sha256[:12]}... vs {b.data_sha256[:12]}...)")
     if a.item_ids != b.item_ids:
         only_a = sorted(set(a.item_ids) - set(b.item_ids))
         only_b = sorted(set(b.item_ids) - set(a.item_ids))

@@ -26,7 +26,7 @@ from .runner import RunResult, RunSettings, execute_run
 __all__ = ["run_evaluation", "select_run_items"]
 
 logger = logging.getLogger(__name__)
-# Keys known before the model is loaded: checked first, so a wrong --out fails in a second.
+# Keys known before the model is loaded: checked first, so a wrong ``out`` fails in a second.
 _EARLY_KEYS = ("method", "backend", "protocol", "model.id", "data.sha256")
 
 
@@ -48,7 +48,7 @@ def select_run_items(
     try:
         keep = None if not studies else {get_study(s).slug for s in studies}
     except KeyError as e:
-        raise RunError(f"--studies: {e.args[0]}") from None
+        raise RunError(f"studies: {e.args[0]}") from None
     chosen = [it for it in all_items if it.split in splits and (keep is None or it.study in keep)]
     if not chosen:
         raise RunError(f"no items for split {split!r} and studies {studies} in {source.description}")

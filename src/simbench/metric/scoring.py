@@ -1,6 +1,6 @@
 """Score predictions: validation, norms, failure rule and aggregation in one call.
 
-:func:`score_predictions` is what ``simbench score`` and the run folder's ``scores.json`` use;
+:func:`score_predictions` is what ``simbench score`` and the run folder's scores file use;
 :func:`score_predictions_rows` also returns the per-row results (for bootstrap CIs and paired tests).
 
 Examples
@@ -25,13 +25,14 @@ import numpy as np
 from .._version import __version__
 from ..data.registry import SPLITS
 from ..data.schema import Item
+from ..distributions import RENORMALISE_SUM_TOLERANCE
 from .core import NormsMode, ScoredRows, aggregate, compute_norms, score_matrix
 from .predictions import PredictionError, prediction_rows
 from .validate import FailureRule, validate_predictions
 
 __all__ = ["SCORES_SCHEMA_VERSION", "score_predictions", "score_predictions_rows"]
 
-#: Version of the JSON layout returned by :func:`score_predictions` (``scores.json``).
+#: Version of the JSON layout returned by :func:`score_predictions` (the run folder's scores).
 SCORES_SCHEMA_VERSION = 1
 
 
@@ -42,12 +43,12 @@ def score_predictions(
     source: str | os.PathLike[str] | None = None,
     norms: NormsMode = "full-split",
     failures: FailureRule = "uniform",
-    sum_tolerance: float = 1e-2,
+    sum_tolerance: float = RENORMALISE_SUM_TOLERANCE,
 ) -> dict[str, Any]:
     """Validate and score predictions; return the JSON-serialisable results.
 
     Args:
-        predictions: a JSON Lines path (or a run folder holding ``predictions.jsonl``), a list of
+        predictions: a JSON Lines path (or a run folder: its predictions file), a list of
             dicts, a ``pandas.DataFrame`` or a ``datasets.Dataset``; rows carry ``item_id`` and
             ``distribution`` (object label -> probability, or a list in label order), optionally
             ``status`` (``"failed"`` rows have ``distribution: null``).
@@ -82,7 +83,7 @@ def score_predictions_rows(
     source: str | os.PathLike[str] | None = None,
     norms: NormsMode = "full-split",
     failures: FailureRule = "uniform",
-    sum_tolerance: float = 1e-2,
+    sum_tolerance: float = RENORMALISE_SUM_TOLERANCE,
 ) -> tuple[ScoredRows, dict[str, Any]]:
     """Like :func:`score_predictions`, also returning the per-row results.
 
@@ -158,5 +159,5 @@ def _failure_summary(
 
 
 def versions() -> dict[str, str]:
-    """The versions that produced a result (written into ``scores.json``)."""
+    """The versions that produced a result (written into the run folder's scores)."""
     return {"simbench": __version__, "numpy": np.__version__, "python": platform.python_version()}

@@ -60,7 +60,7 @@ def prepare_submission(
     """Validate a run folder or bundled file, re-score it and plan the two pull requests.
 
     Args:
-        path: run folder (``run.json`` + ``predictions.jsonl``) or bundled submission file.
+        path: a run folder (provenance and predictions) or a bundled submission file.
         leaderboard_repo: the leaderboard dataset repository id.
         model_repo: the model repository for ``.eval_results/simbench.yaml``; ``"auto"`` uses the
             run's model id when it is a Hub id, ``None`` skips the model pull request.
