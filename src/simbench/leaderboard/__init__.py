@@ -8,7 +8,15 @@ turned into two Hub pull requests: a leaderboard entry for a dataset repository 
 """
 
 from ..runs import DataInfo, ModelInfo, PredictionRow, RunInfo
-from .board import BoardRow, published_rows, rank_rows, submission_rows, to_csv, to_markdown
+from .board import (
+    BoardRow,
+    find_submissions,
+    published_rows,
+    rank_rows,
+    submission_rows,
+    to_csv,
+    to_markdown,
+)
 from .bundle import SUBMISSION_SCHEMA_VERSION, Submission
 from .hub import (
     EVAL_RESULTS_PATH,
@@ -23,7 +31,14 @@ from .hub import (
     upload_submission,
 )
 from .page import render_page
-from .published import PUBLISHED_RESULTS, UNIFORM_BASELINE, PublishedResult
+from .published import (
+    PAPER_CITATION,
+    PUBLISHED_RESULTS,
+    UNIFORM_BASELINE,
+    PublishedResult,
+    below_baseline,
+    fmt_score,
+)
 from .results import recompute_results, standard_error_intervals
 from .submission import (
     RawSubmission,
@@ -36,6 +51,7 @@ from .workflows import build_leaderboard, prepare_submission
 
 __all__ = [
     "EVAL_RESULTS_PATH",
+    "PAPER_CITATION",
     "PUBLISHED_RESULTS",
     "SUBMISSION_SCHEMA_VERSION",
     "UNIFORM_BASELINE",
@@ -51,12 +67,15 @@ __all__ = [
     "SubmissionError",
     "SubmissionPlan",
     "ValidatedSubmission",
+    "below_baseline",
     "build_entry",
     "build_leaderboard",
     "default_model_repo",
     "entry_bytes",
     "entry_path_for",
     "eval_results_yaml",
+    "find_submissions",
+    "fmt_score",
     "plan_submission",
     "prepare_submission",
     "published_rows",
