@@ -54,8 +54,15 @@ def test_csv_ranks_published_and_submitted_rows_by_score(built):
 def test_markdown_has_the_baseline_line_in_place(built):
     lines = (built / "leaderboard.md").read_text().splitlines()
     base = next(i for i, line in enumerate(lines) if "uniform baseline" in line)
-    assert "| 37 | uniform |" in lines[base - 1]
+    # The submitted uniform run is the baseline line itself, listed once, not beside it.
+    assert lines[base].startswith("| 37 | **uniform baseline** | baseline | uniform | **0.00** | [")
+    assert "every option equally likely" in lines[base]
+    assert sum("| uniform |" in line for line in lines) == 1  # the method cell of that line
+    assert "| 36 |" in lines[base - 1]
     assert "Llama-3.1-8B-Instruct | instruct | verbalized | -0.15" in lines[base + 1]
+    page = (built / "index.html").read_text()
+    assert page.count('class="baseline"') == 1 and page.count('data-model="uniform"') == 1
+    assert '<tr class="baseline" data-rank="37" data-model="uniform"' in page
     assert "| 2 | Claude-3.7-Sonnet | instruct | verbalized | 40.80 |  |" in lines[3]
 
 
@@ -104,3 +111,13 @@ def test_only_the_submissions_folder_of_a_repository_clone_is_read(submissions, 
     (folder / "dataset_infos.json").write_text("{}")
     found = [p.relative_to(folder).as_posix() for p in find_submissions(folder)]
     assert len(found) == 2 and all(p.startswith("submissions/") for p in found)
+
+
+def test_a_submitted_row_without_interval_says_not_estimable():
+    from simbench.leaderboard.board import BoardRow, interval_text
+
+    submitted = BoardRow("m", "base", "token_probs", 3.0, low=None, high=None)
+    assert interval_text(submitted) == "not estimable"
+    assert interval_text(published_rows()[0]) == ""  # the paper gives no intervals
+    assert "| not estimable |" in to_markdown([submitted, *published_rows()[:2]])
+    assert '<td class="num">not estimable</td>' in render_page([submitted])

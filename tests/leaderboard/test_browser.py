@@ -57,26 +57,28 @@ def test_leaderboard_page_in_chromium(chromium, half_run, uniform_run, tmp_path,
     shots["filtered"] = tmp_path / "leaderboard-filtered.png"
     page.screenshot(path=str(shots["filtered"]), full_page=True)
 
-    # Loaded: 47 rows + the baseline line, in score order; the two new rows with intervals.
-    assert count_loaded == "showing 47 of 47 models"
-    assert len(loaded) == 48
+    # Loaded: 45 published rows, the half run and the baseline line (the uniform submission,
+    # shown once), in score order; the two new rows with intervals.
+    assert count_loaded == "showing 46 of 46 models"
+    assert len(loaded) == 47
     names = [r["model"] for r in loaded]
     assert names[:2] == [HALF_MODEL_ID, "Claude-3.7-Sonnet"]
     assert loaded[0]["score"] == "50.00" and loaded[1]["score"] == "40.80"
     assert loaded[1]["src"] == "reported in the paper"
     assert loaded[0]["src"].startswith("submitted") and loaded[0]["ci"].startswith("[")
     assert _scores(loaded) == sorted(_scores(loaded), reverse=True)
-    i_uniform, i_base = names.index("uniform"), names.index("BASELINE")
-    assert loaded[i_uniform]["score"] == "0.00" and loaded[i_uniform]["ci"].startswith("[")
-    assert i_base == i_uniform + 1 and loaded[i_base + 1]["score"] == "-0.15"
+    assert "BASELINE" not in names and names.count("uniform") == 1
+    i_base = names.index("uniform")
+    assert loaded[i_base]["cls"] == "baseline" and loaded[i_base]["score"] == "0.00"
+    assert loaded[i_base]["ci"].startswith("[") and loaded[i_base + 1]["score"] == "-0.15"
 
-    model_names = [n for n in (r["model"] for r in by_name) if n != "BASELINE"]
+    model_names = [r["model"] for r in by_name if r["cls"] != "baseline"]
     assert model_names == sorted(model_names, key=str.lower)
-    assert by_name[-1]["model"] == "BASELINE"
+    assert by_name[-1]["cls"] == "baseline"
     assert [r["model"] for r in by_score] == names
     assert _scores(ascending) == sorted(_scores(loaded))
 
-    assert count_base == f"showing {len(base_only) - 1} of 47 models"
+    assert count_base == f"showing {len(base_only) - 1} of 46 models"
     assert {r["type"] for r in base_only if r["cls"] != "baseline"} == {"base"}
     assert len(base_only) - 1 == 18  # the 18 base models of the paper
     assert [r["model"] for r in submitted if r["cls"] != "baseline"] == [HALF_MODEL_ID]

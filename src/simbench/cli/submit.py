@@ -106,7 +106,8 @@ def _submit(args: argparse.Namespace) -> int:
         dataset_id=args.dataset_id or HUB_REPO_ID, source=args.data,
         n_resamples=args.n_resamples, seed=args.seed)
     lo, hi = results["low"], results["high"]
-    ci = f" [{fmt_score(lo)}, {fmt_score(hi)}]" if lo is not None else ""
+    ci = (f" [{fmt_score(lo)}, {fmt_score(hi)}]" if lo is not None and hi is not None
+          else f" ({results.get('not_estimable', 'interval not estimable')})")
     failures = results["failures"]
     print(f"accepted: SimBench score {fmt_score(results['simbench_score'])}{ci} recomputed from "
           f"{failures['n_items']} predictions ({failures['n_failed']} failed)")

@@ -192,16 +192,33 @@ def source_text(r: BoardRow) -> str:
 
 
 def interval_text(r: BoardRow) -> str:
-    """``[low, high]`` or ``""`` when the row has no interval."""
-    return "" if r.low is None or r.high is None else f"[{fmt_score(r.low)}, {fmt_score(r.high)}]"
+    """``[low, high]``; ``""`` for a published row (the paper gives none); ``"not estimable"`` for
+    a submitted row whose interval could not be estimated (docs/statistics.md)."""
+    if r.low is None or r.high is None:
+        return "" if r.source == PAPER_SOURCE else "not estimable"
+    return f"[{fmt_score(r.low)}, {fmt_score(r.high)}]"
+
+
+def is_baseline(r: BoardRow) -> bool:
+    """Whether ``r`` is a submitted uniform run: it *is* the baseline, so the Markdown and HTML
+    boards show it once, as the baseline line, not as a row beside that line."""
+    return r.method == "uniform" or r.model_type == "baseline"
 
 
 def to_markdown(rows: Sequence[BoardRow]) -> str:
-    """A Markdown table in score order, with the uniform baseline as a separator row."""
+    """A Markdown table in score order, with the uniform baseline as a separator row (a submitted
+    uniform run takes that row's place, with its rank and interval)."""
     out = ["| # | Model | Type | Method | Score | 95% CI | Pop | Grouped | Source |",
            "|---:|---|---|---|---:|---|---:|---:|---|"]
     baseline_done = False
     for rank, r in enumerate(rank_rows(rows), start=1):
+        if is_baseline(r):
+            if not baseline_done:
+                out.append(f"| {rank} | **uniform baseline** | {r.model_type} | {r.method} | "
+                           f"**{fmt_score(r.score)}** | {interval_text(r)} | {_fmt(r.pop)} | "
+                           f"{_fmt(r.grouped)} | {source_text(r)}: every option equally likely |")
+                baseline_done = True
+            continue
         if not baseline_done and below_baseline(r.score):
             out.append(_BASELINE_MD)
             baseline_done = True

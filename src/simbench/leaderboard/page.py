@@ -19,7 +19,7 @@ import html
 from collections.abc import Sequence
 
 from .._version import __version__
-from .board import PAPER_SOURCE, BoardRow, interval_text, rank_rows
+from .board import PAPER_SOURCE, BoardRow, interval_text, is_baseline, rank_rows
 from .published import PAPER_CITATION, UNIFORM_BASELINE, below_baseline, fmt_score
 
 __all__ = ["render_page"]
@@ -157,6 +157,9 @@ def _row(rank: int, r: BoardRow, scale: _Scale) -> str:
              f'<td class="num">{_fmt(r.pop)}</td>', f'<td class="num">{_fmt(r.grouped)}</td>',
              f'<td class="src">{src}</td>', scale.cell(r)]
     cls = "entry paper" if paper else "entry submitted"
+    if is_baseline(r):  # a submitted uniform run is the baseline line itself (one row, not two)
+        cls, cells[1] = "baseline", f"<td{title}>uniform baseline</td>"
+        cells[8] = f'<td class="src">{src}: every option equally likely</td>'
     return f'<tr class="{cls}" {attrs}>' + "".join(cells) + "</tr>"
 
 
@@ -176,6 +179,11 @@ def render_page(rows: Sequence[BoardRow], *, title: str = "SimBench leaderboard"
                 '<td colspan="8">uniform baseline: 0.00 (every option equally likely)</td>'
                 + scale.cell(None) + "</tr>")
     for rank, r in enumerate(ranked, start=1):
+        if is_baseline(r):
+            if baseline:
+                body.append(_row(rank, r, scale))
+                baseline = ""
+            continue
         if baseline and below_baseline(r.score):
             body.append(baseline)
             baseline = ""

@@ -83,9 +83,14 @@ def recompute_results(
     }
 
 
-def _bounds(d: dict[str, Any] | None) -> dict[str, float | None]:
+def _bounds(d: dict[str, Any] | None) -> dict[str, Any]:
+    """``low``/``high`` of an interval entry; ``None`` with the ``not_estimable`` reason where the
+    bootstrap could not estimate it (a study of one question cluster: docs/statistics.md)."""
     if not d:
         return {"low": None, "high": None}
+    if d.get("low") is None or d.get("high") is None:
+        return {"low": None, "high": None,
+                "not_estimable": d.get("not_estimable") or "not estimable"}
     return {"low": float(d["low"]), "high": float(d["high"])}
 
 
