@@ -9,9 +9,39 @@ failure rule), and counted.
 
 Examples
 --------
->>> run = load_run("runs/smollm2")  # doctest: +SKIP
->>> bootstrap_ci(run.items, run.rows)["simbench_score"]  # doctest: +SKIP
-{'estimate': 1.23, 'low': -0.4, 'high': 2.9}
+Two predictions files over six made-up Jester rows: one predicts the human answers exactly, one
+predicts uniform. ``items`` stands for the full release here (the norms come from it):
+
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> from simbench.data.schema import item_from_release_row
+>>> def item(i, a):
+...     return item_from_release_row({
+...         "row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...         "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...         "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...         "human_answer": {"A": a, "B": 100.0 - a}}, split="pop")
+>>> items = [item(i, a) for i, a in enumerate([10.0, 30.0, 45.0, 60.0, 80.0, 95.0])]
+>>> tmp = tempfile.TemporaryDirectory()
+>>> def write(name, dists):
+...     rows = [{"item_id": it.item_id, "distribution": dict(zip(it.option_labels, d)),
+...              "status": "ok"} for it, d in zip(items, dists)]
+...     path = Path(tmp.name) / name
+...     _ = path.write_text("".join(json.dumps(r) + "\\n" for r in rows))
+...     return path
+>>> human = load_run(write("human.jsonl", [it.human_dist for it in items]), items=items)
+>>> uniform = load_run(write("uniform.jsonl", [(0.5, 0.5)] * 6), items=items)
+>>> float(human.rows.score.mean()), float(uniform.rows.score.mean()), int(uniform.failed.sum())
+(100.0, 0.0, 0)
+>>> r = compare_runs(human, uniform, n_resamples=100)
+>>> r["difference"]["estimate"], r["win_rate"]["a_better"], r["alignment"]["n"]
+(100.0, 1.0, 6)
+>>> part = load_run(write("part.jsonl", [(0.5, 0.5)] * 5), items=items)
+>>> check_comparable(human, part)
+Traceback (most recent call last):
+    ...
+simbench.errors.RunMismatchError: ... cover different items: 1 only in the first (e.g. ['pop/5']), 0 only in the second (e.g. [])
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
