@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import torch
 
-    from simbench.extraction.hf.models import load_model
+    from simbench.extraction import load_model
 
     model = load_model(args.model, dtype=args.dtype, device="cpu").model
     embed = model.get_input_embeddings().weight

@@ -33,6 +33,7 @@ __all__ = [
     "LabelTokenError",
     "LeaderboardError",
     "MetricError",
+    "OptionError",
     "PredictionError",
     "ProblemsError",
     "RunError",
@@ -70,6 +71,12 @@ class ProblemsError(SimBenchError):
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# -- options of any layer ----------------------------------------------------------------------
+class OptionError(SimBenchError, ValueError):
+    """An option has a value it cannot take: not one of a closed choice's values
+    (:mod:`simbench.choices`), or out of range. The message names the parameter."""
 
 
 # -- data ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def test_prediction_json_round_trip() -> None:
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"distribution": None}, "needs a distribution"),
     ({"status": "done"}, "status 'done'"),
-    ({"distribution": {"A": float("nan")}}, "invalid values"),
+    ({"distribution": {"A": float("nan")}}, "A is NaN"),
     ({"label_mass": -0.1}, "label_mass"),
 ])
 def test_prediction_rejects_bad_values(kwargs: dict, message: str) -> None:

@@ -173,9 +173,9 @@ def test_half_precision_models(tiny_llama_dir: Any, engine_items: list[Item],
 def test_bad_arguments_are_clear_errors(tiny_gpt2: tuple[Any, Any]) -> None:
     with pytest.raises(ValueError, match="batch_size must be 'auto' or a positive integer"):
         TransformersLogprobBackend(*tiny_gpt2, batch_size=0)
-    with pytest.raises(ValueError, match="unknown protocol"):
+    with pytest.raises(ValueError, match="protocol 'paper' is not one of"):
         TransformersLogprobBackend(*tiny_gpt2, protocol="paper")
-    with pytest.raises(ValueError, match="unknown prompt_mode"):
+    with pytest.raises(ValueError, match="prompt_mode 'instruct' is not one of"):
         TransformersLogprobBackend(*tiny_gpt2, prompt_mode="instruct")
 
 

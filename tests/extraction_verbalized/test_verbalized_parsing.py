@@ -59,7 +59,7 @@ def test_repairs_and_dropped_keys_are_reported() -> None:
 
 
 def test_unknown_protocol_and_no_labels_raise() -> None:
-    with pytest.raises(ValueError, match="unknown parser protocol"):
+    with pytest.raises(ValueError, match="protocol 'lenient' is not one of"):
         parse_verbalized("{}", ["A"], protocol="lenient")
     with pytest.raises(ValueError, match="at least one expected label"):
         parse_verbalized("{}", [])

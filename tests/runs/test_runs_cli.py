@@ -155,13 +155,15 @@ def test_uniform_baseline_scores_exactly_zero(all_items: list[Item], simbench_da
         for study in scores["splits"][split]["per_study"].values():
             assert study["score"] == pytest.approx(0.0, abs=1e-9)
     info = json.loads((out / "run.json").read_text())
-    assert info["method"] == "uniform" and info["model"]["id"] == "uniform"
+    assert info["backend"] == "uniform" and info["method"] == "token_probs"
+    assert info["model"]["id"] == "uniform" and info["model"]["type"] == "baseline"
     assert info["data"]["n_items"] == len(all_items)
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--temperature", "0.5"], "--temperature does not apply to --method token_probs"),
-    (["--base-url", "http://localhost:1/v1"], "need --backend openai"),
+    (["--base-url", "http://localhost:1/v1"], "needs --backend openai"),
+    (["--backend", "uniform"], "backend 'uniform' takes no model"),
     (["--backend", "openai"], "needs --base-url"),
     (["--studies", "no_such_study"], "no_such_study"),
 ])

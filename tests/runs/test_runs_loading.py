@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from runs_helpers import RUN_ARGS, simbench_cmd, subprocess_env
 
+from simbench.errors import OptionError
 from simbench.extraction import ExtractionError
 from simbench.extraction.factory import backend_class, create_backend
 from simbench.extraction.hf.models import (
@@ -90,9 +91,9 @@ def test_device_map_auto_loads_on_cpu(tiny_llama_dir: Path) -> None:
 
 
 def test_unknown_dtype_and_backend_combinations_are_errors(tiny_gpt2_dir: Path) -> None:
-    with pytest.raises(ExtractionError, match="--dtype 'int8'"):
+    with pytest.raises(OptionError, match="dtype 'int8' is not one of"):
         load_model(str(tiny_gpt2_dir), dtype="int8", device="cpu")
-    with pytest.raises(ExtractionError, match="no backend for --method 'logits'"):
+    with pytest.raises(OptionError, match="method 'logits' is not one of"):
         backend_class("logits", "transformers")
     import torch
 

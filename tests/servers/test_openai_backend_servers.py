@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from live_servers import SMOLLM2_GGUF, free_port, smollm2_folder
 
-from simbench.extraction.server.openai_backend import OpenAIBackend, ServerError
+from simbench.errors import ServerError
+from simbench.extraction import OpenAIBackend
 
 pytestmark = pytest.mark.server
 
@@ -34,7 +35,7 @@ def test_verbalized_through_transformers_serve_equals_in_process(
     """Same model, same greedy first attempt: the server's text equals in-process generation."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from simbench.extraction.hf.verbalized import VerbalizedBackend
+    from simbench.extraction import VerbalizedBackend
 
     remote = OpenAIBackend(str(tiny_gpt2_dir), base_url=transformers_server.base_url,
                            max_new_tokens=10, retries=2, concurrency=2, seed=3)
@@ -162,8 +163,8 @@ def test_smollm2_verbalized_served_equals_in_process(smollm2_transformers_server
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from simbench.extraction import VerbalizedBackend
     from simbench.extraction.hf.models import smollm2_folder as plain_smollm2_folder
-    from simbench.extraction.hf.verbalized import VerbalizedBackend
 
     folder = plain_smollm2_folder()
     items = [it for it in all_items if it.split == "pop"][::1200][:3]

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..choices import BACKENDS, DTYPES, METHODS, PROMPT_MODES, PROTOCOLS
 from ..runs import PREDICTIONS_FILE, RUN_INFO_FILE, SCORES_FILE
 
 __all__ = ["register"]
@@ -16,8 +17,8 @@ examples:
   simbench run --model smollm2 --limit-per-study 3 --out runs/smollm2
   # any causal LM from the Hub or a local folder, all 13,510 items, on a GPU in bfloat16
   simbench run --model Qwen/Qwen2.5-0.5B --device cuda --dtype bfloat16 --out runs/qwen05
-  # the uniform baseline (scores exactly 0)
-  simbench run --model uniform --out runs/uniform
+  # the uniform baseline (scores exactly 0); '--model uniform' says the same
+  simbench run --backend uniform --out runs/uniform
   # verbalized distributions from a model served by vLLM / llama.cpp / a hosted API
   simbench run --backend openai --base-url http://localhost:8000/v1 --model NAME \\
       --method verbalized --out runs/served
@@ -51,17 +52,19 @@ def register(sub: Any) -> None:
                     "folder is resumable: killed and restarted, it computes only what is missing.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     m = p.add_argument_group("model")
-    m.add_argument("--model", required=True,
-                   help="Hub id, local folder, 'smollm2' (SmolLM2-135M-Instruct) or 'uniform'")
-    m.add_argument("--method", choices=("token_probs", "verbalized"), default="token_probs",
+    m.add_argument("--model",
+                   help="Hub id, local folder or 'smollm2' (SmolLM2-135M-Instruct); the served "
+                        "model's name with --backend openai; 'uniform' is --backend uniform")
+    m.add_argument("--method", choices=METHODS, default="token_probs",
                    help="token probabilities after '(' (default) or verbalized percentages")
-    m.add_argument("--backend", choices=("transformers", "openai"), default="transformers",
-                   help="in-process transformers (default) or an OpenAI-compatible server")
-    m.add_argument("--protocol", choices=("default", "release"), default="default",
+    m.add_argument("--backend", choices=BACKENDS, default="transformers",
+                   help="in-process transformers (default), an OpenAI-compatible server, or the "
+                        "uniform baseline (no model)")
+    m.add_argument("--protocol", choices=PROTOCOLS, default="default",
                    help="'release' reproduces the original release's prompt quirks exactly")
-    m.add_argument("--prompt-mode", choices=("auto", "chat", "base"), default="auto",
+    m.add_argument("--prompt-mode", choices=PROMPT_MODES, default="auto",
                    help="chat template or plain text (auto: chat when the tokenizer has a template)")
-    m.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto",
+    m.add_argument("--dtype", choices=DTYPES, default="auto",
                    help="weights dtype (auto: float32 on CPU, bfloat16 on GPU)")
     m.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     m.add_argument("--device-map", choices=("auto",), default=None,
@@ -93,44 +96,75 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_run)
 
 
-def _backend_options(args: argparse.Namespace) -> dict[str, Any]:
+_ALL = METHODS
+_GENERATING = ("verbalized",)
+#: Flags that apply to some backends or methods only: flag -> (``args`` attribute, default, the
+#: backends and the methods it applies to, the backend class's option it sets or ``None`` when it
+#: says how to load the model).
+_BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str | None]] = {
+    "--dtype": ("dtype", "auto", ("transformers",), _ALL, None),
+    "--device": ("device", "auto", ("transformers",), _ALL, None),
+    "--device-map": ("device_map", None, ("transformers",), _ALL, None),
+    "--batch-size": ("batch_size", "auto", ("transformers",), _ALL, "batch_size"),
+    "--no-prefix-cache": ("no_prefix_cache", False, ("transformers",), ("token_probs",),
+                          "prefix_cache"),
+    "--max-new-tokens": ("max_new_tokens", None, ("transformers", "openai"), _GENERATING,
+                         "max_new_tokens"),
+    "--temperature": ("temperature", None, ("transformers", "openai"), _GENERATING,
+                      "temperature"),
+    "--retries": ("retries", None, ("transformers", "openai"), _GENERATING, "retries"),
+    "--base-url": ("base_url", None, ("openai",), _ALL, "base_url"),
+    "--api-key-env": ("api_key_env", None, ("openai",), _ALL, "api_key_env"),
+    "--concurrency": ("concurrency", None, ("openai",), _ALL, "concurrency"),
+    "--timeout": ("timeout", None, ("openai",), _ALL, "timeout"),
+    "--tokenizer": ("tokenizer", None, ("openai",), ("token_probs",), "tokenizer"),
+}
+
+
+def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     """The options the chosen backend class receives (``None``: not set by the user)."""
     opts: dict[str, Any] = {"seed": args.seed, "protocol": args.protocol,
-                            "prompt_mode": args.prompt_mode,
-                            "max_new_tokens": args.max_new_tokens,
-                            "temperature": args.temperature, "retries": args.retries,
-                            "concurrency": args.concurrency, "timeout": args.timeout}
-    if args.backend == "transformers":
-        opts.update(batch_size=args.batch_size,
-                    prefix_cache=False if args.no_prefix_cache else None)
-    else:
-        opts.update(base_url=args.base_url, api_key_env=args.api_key_env, tokenizer=args.tokenizer)
+                            "prompt_mode": args.prompt_mode}
+    for attr, _default, backends, methods, option in _BACKEND_FLAGS.values():
+        if option is not None and backend in backends and args.method in methods:
+            opts[option] = getattr(args, attr)
+    if "prefix_cache" in opts:  # --no-prefix-cache turns the (default) cache off
+        opts["prefix_cache"] = False if opts["prefix_cache"] else None
     return opts
 
 
-def _check_args(args: argparse.Namespace) -> None:
+def _resolve(args: argparse.Namespace) -> tuple[str, str]:
+    """The run's backend and model (``--model uniform`` is ``--backend uniform``), with every
+    backend- or method-specific flag checked against them."""
+    from ..extraction import model_input, resolve_backend
     from . import CLIError
 
-    if args.backend == "openai":
-        if not args.base_url:
-            raise CLIError("--backend openai needs --base-url (e.g. http://localhost:8000/v1)")
-        local = [f for f in ("device_map",) if getattr(args, f)]
-        if local or args.dtype != "auto" or args.device != "auto":
-            raise CLIError("--dtype, --device and --device-map apply to --backend transformers only")
-    elif args.base_url or args.api_key_env or args.concurrency or args.timeout or args.tokenizer:
-        raise CLIError("--base-url, --api-key-env, --concurrency, --timeout and --tokenizer need "
-                       "--backend openai")
+    if args.model is None and model_input(args.backend) != "none":
+        raise CLIError(f"--backend {args.backend} needs --model")
+    backend, model = resolve_backend(args.backend, args.model)
+    for flag, (attr, default, backends, methods, _option) in _BACKEND_FLAGS.items():
+        if getattr(args, attr) == default:
+            continue
+        if backend not in backends:
+            raise CLIError(f"{flag} does not apply to --backend {backend}: it needs --backend "
+                           f"{' or '.join(backends)}")
+        if args.method not in methods:
+            raise CLIError(f"{flag} does not apply to --method {args.method}: it needs --method "
+                           f"{' or '.join(methods)}")
+    if backend == "openai" and not args.base_url:
+        raise CLIError("--backend openai needs --base-url (e.g. http://localhost:8000/v1)")
+    return backend, model
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..runs import run_evaluation
 
-    _check_args(args)
+    backend, model = _resolve(args)
     result = run_evaluation(
-        args.model, out=args.out, method=args.method, backend=args.backend, data=args.data,
+        model, out=args.out, method=args.method, backend=backend, data=args.data,
         split=args.split, studies=args.studies, limit_per_study=args.limit_per_study,
         seed=args.seed, dtype=args.dtype, device=args.device, device_map=args.device_map,
-        backend_options=_backend_options(args), progress=not args.no_progress)
+        backend_options=_backend_options(args, backend), progress=not args.no_progress)
     if result.scores is not None:
         _print_summary(result)
     return 0

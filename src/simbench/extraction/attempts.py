@@ -30,10 +30,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..choices import PROTOCOLS, Protocol, check_choice
+from ..errors import OptionError
 from .base import Prediction
-from .parsing import PROTOCOLS, ParseResult
+from .parsing import ParseResult
 
-__all__ = ["RELEASE_FIRST_TEMPERATURE", "AttemptSchedule", "ItemAttempts", "item_seed"]
+__all__ = [
+    "AttemptSchedule",
+    "ItemAttempts",
+    "RELEASE_FIRST_TEMPERATURE",
+    "item_seed",
+]
 
 #: The release's "near-greedy" first-attempt temperature.
 RELEASE_FIRST_TEMPERATURE = 0.0001
@@ -61,16 +68,17 @@ class AttemptSchedule:
     retries: int = 5
     temperature: float = 1.0
     first_temperature: float | None = None
-    protocol: str = "default"
+    protocol: Protocol = "default"
     seed: int = 0
 
     def __post_init__(self) -> None:
+        """Check the values (:class:`~simbench.errors.OptionError` naming the parameter)."""
         if self.retries < 1:
-            raise ValueError(f"retries must be at least 1, got {self.retries}")
+            raise OptionError(f"retries must be at least 1, got {self.retries}")
         if self.temperature < 0 or (self.first_temperature or 0) < 0:
-            raise ValueError("temperatures must be >= 0")
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {self.protocol!r}; expected one of {PROTOCOLS}")
+            raise OptionError(f"temperature and first_temperature must be >= 0, got "
+                              f"{self.temperature} and {self.first_temperature}")
+        check_choice(self.protocol, PROTOCOLS, "protocol")
 
     def temperature_at(self, attempt: int) -> float:
         """The temperature of ``attempt`` (0-based)."""

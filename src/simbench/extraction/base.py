@@ -13,6 +13,10 @@ Examples
 True
 >>> Prediction.failed("pop/4", prompt_hash="0" * 16, error="no JSON object").to_json()["status"]
 'failed'
+>>> Prediction("pop/5", {"A": 0.5, "B": 0.6}, None, "0" * 16)
+Traceback (most recent call last):
+...
+simbench.errors.DistributionError: pop/5: field 'distribution': values sum to 1.1, more than sum_tolerance=1e-06 away from 1
 """
 
 from __future__ import annotations
@@ -24,27 +28,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ExtractionError, LabelTokenError
+from ..choices import STATUSES, BackendName, Method, Status, check_choice
+from ..distributions import check_distribution
+from ..errors import DistributionError, ExtractionError, LabelTokenError
 
 if TYPE_CHECKING:
     from ..data.schema import Item
 
 __all__ = [
-    "METHODS",
-    "STATUSES",
     "Backend",
     "ExtractionError",
     "LabelTokenError",
     "Prediction",
     "prompt_hash",
 ]
-
-#: The elicitation methods a backend can implement.
-METHODS = ("token_probs", "verbalized")
-#: The values of :attr:`Prediction.status`.
-STATUSES = ("ok", "failed")
-
-
 
 
 def prompt_hash(text: str) -> str:
@@ -62,8 +59,9 @@ class Prediction:
 
     Attributes:
         item_id: the item's key, e.g. ``"pop/17"``.
-        distribution: label -> probability in label order, renormalised to sum to 1; ``None``
-            when the item failed.
+        distribution: label -> probability in label order, summing to 1 (checked with the
+            ``"strict"`` policy of :func:`simbench.distributions.check_distribution`, as
+            predictions files are); ``None`` when the item failed.
         label_mass: token-probability methods: the raw probability mass on the labels before
             renormalising (at most 1, except under the release protocol, whose label token sets
             overlap); ``None`` for other methods.
@@ -77,26 +75,33 @@ class Prediction:
     distribution: dict[str, float] | None = field(hash=False)
     label_mass: float | None
     prompt_hash: str
-    status: str = "ok"
+    status: Status = "ok"
     error: str | None = None
     raw_outputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"{self.item_id}: status {self.status!r} is not one of {STATUSES}")
+        """Check the record.
+
+        Raises:
+            OptionError: an unknown status.
+            DistributionError: a distribution that is missing (ok), present (failed) or invalid;
+                a ``label_mass`` that is not a finite number ``>= 0``.
+        """
+        check_choice(self.status, STATUSES, f"{self.item_id}: status")
         if self.status == "ok" and self.distribution is None:
-            raise ValueError(f"{self.item_id}: status 'ok' needs a distribution")
+            raise DistributionError(self.item_id, "distribution", "status 'ok' needs a distribution")
         if self.status == "failed" and self.distribution is not None:
-            raise ValueError(f"{self.item_id}: a failed prediction has no distribution")
+            raise DistributionError(self.item_id, "distribution",
+                                    "a failed prediction has no distribution")
         if self.distribution is not None:
-            bad = [k for k, v in self.distribution.items() if not math.isfinite(v) or v < 0]
-            if bad:
-                raise ValueError(f"{self.item_id}: distribution has invalid values for {bad}")
+            check_distribution(self.distribution, tuple(self.distribution), policy="strict",
+                               where=self.item_id)
         # Not capped at 1: the release protocol sums overlapping token sets and can exceed it.
-        if self.label_mass is not None and not (math.isfinite(self.label_mass)
-                                                and self.label_mass >= 0.0):
-            raise ValueError(f"{self.item_id}: label_mass {self.label_mass!r} is not a finite "
-                             "non-negative number")
+        mass = self.label_mass
+        if mass is not None and (isinstance(mass, bool) or not isinstance(mass, int | float)
+                                 or not math.isfinite(mass) or mass < 0.0):
+            raise DistributionError(self.item_id, "label_mass",
+                                    f"{mass!r} is not a finite number >= 0")
 
     @classmethod
     def failed(cls, item_id: str, *, prompt_hash: str, error: str,
@@ -133,7 +138,7 @@ class Prediction:
             distribution=None if dist is None else {str(k): float(v) for k, v in dist.items()},
             label_mass=None if mass is None else float(mass),
             prompt_hash=str(obj.get("prompt_hash", "")),
-            status=str(obj.get("status", "ok")),
+            status=check_choice(obj.get("status", "ok"), STATUSES, "status"),
             error=obj.get("error"),
             raw_outputs=tuple(obj.get("raw_outputs") or ()),
         )
@@ -146,12 +151,12 @@ class Backend(abc.ABC):
     :meth:`predict` and :meth:`prompt_text`.
 
     Attributes:
-        method: ``"token_probs"`` or ``"verbalized"``.
-        name: the backend family, ``"transformers"`` or ``"openai"`` (``"uniform"`` for baselines).
+        method: the method implemented, one of :data:`simbench.choices.METHODS`.
+        name: the backend, one of :data:`simbench.choices.BACKENDS`.
     """
 
-    method: str
-    name: str
+    method: Method
+    name: BackendName
 
     @abc.abstractmethod
     def provenance(self) -> dict[str, Any]:

@@ -15,15 +15,28 @@ twice); :func:`release_label_ids` returns those ids so the engine can reproduce 
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import LabelTokenError
+from ..data.schema import Item
+from ..errors import LabelTokenError
 
-__all__ = ["CONTEXT_CHARS", "InContextLabels", "release_label_ids"]
+if TYPE_CHECKING:
+    from ..prompts import PromptRenderer
+
+__all__ = [
+    "CONTEXT_CHARS",
+    "InContextLabels",
+    "PROVENANCE_LABELS",
+    "label_token_table",
+    "release_label_ids",
+]
 
 #: How many trailing prompt characters key the in-context label cache.
 CONTEXT_CHARS = 200
+#: The labels whose token ids ``run.json`` records (every label SimBench uses).
+PROVENANCE_LABELS = tuple(string.ascii_uppercase[:15])
 
 
 def release_label_ids(tokenizer: Any, label: str) -> tuple[int, ...]:
@@ -46,8 +59,17 @@ class InContextLabels:
 
     Examples
     --------
-    See ``tests/extraction/test_labels.py``; the tiny Llama tokenizer maps ``"A"`` after ``"("`` to
-    the bare piece ``"A"`` while ``encode("A")`` gives ``"▁A"``.
+    The tiny Llama tokenizer (like Llama's) reads ``"A"`` after ``"("`` as the bare piece ``"A"``,
+    while ``encode("A")``, what the release summed, gives the word-initial ``"▁A"``:
+
+    >>> from simbench.extraction.hf.tiny import tiny_tokenizer
+    >>> tok = tiny_tokenizer()
+    >>> prompt = "**Answer**: ("
+    >>> ids = tok(prompt)["input_ids"]
+    >>> tok.convert_ids_to_tokens(InContextLabels(tok, add_special_tokens=True).ids(prompt, ids, "AB"))
+    ['A', 'B']
+    >>> tok.convert_ids_to_tokens(release_label_ids(tok, "A"))  # encode("A") + encode("_A")
+    ['▁A', '▁', '_', 'A']
     """
 
     def __init__(self, tokenizer: Any, *, add_special_tokens: bool) -> None:
@@ -95,3 +117,26 @@ class InContextLabels:
         for (_tail, label), tid in self._cache.items():
             out.setdefault(label, tid)
         return dict(sorted(out.items()))
+
+
+def label_token_table(renderer: PromptRenderer, resolver: InContextLabels) -> dict[str, Any]:
+    """label -> token id for :data:`PROVENANCE_LABELS`, as ``run.json`` records it.
+
+    Default protocol: each label's in-context id after the renderer's standard prompt ending (read
+    from a synthetic probe item). Release protocol: the list of ids the release summed.
+    """
+    labels = PROVENANCE_LABELS
+    if renderer.protocol == "release":
+        return {lab: list(release_label_ids(renderer.tokenizer, lab)) for lab in labels}
+    text = renderer.text(_probe_item(labels))
+    found = resolver.ids(text, renderer.token_ids(text), labels, item_id="(probe)")
+    return dict(zip(labels, found))
+
+
+def _probe_item(labels: tuple[str, ...]) -> Item:
+    """A synthetic item, only to read the label tokens after the standard prompt ending."""
+    options = "".join(f"\n({lab}): option" for lab in labels)
+    return Item(item_id="pop/0", split="pop", row_index=0, dataset_name="probe", study="probe",
+                persona="probe", question="probe?\n\nOptions:" + options, option_labels=labels,
+                option_texts=("option",) * len(labels), human_dist=(1 / len(labels),) * len(labels),
+                human_percent=(100 / len(labels),) * len(labels), group_size=-1)

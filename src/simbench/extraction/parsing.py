@@ -48,19 +48,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SimBenchError
+from ..choices import PROTOCOLS, Protocol, check_choice
+from ..distributions import check_distribution
+from ..errors import DistributionError, OptionError, SimBenchError
 
 __all__ = [
-    "PROTOCOLS",
     "ParseResult",
     "answer_closed",
     "answer_complete",
     "closes_json_object",
     "parse_verbalized",
 ]
-
-#: The parser protocols: the project's robust parser and the release's parser.
-PROTOCOLS = ("default", "release")
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript|js)?[ \t]*\n?(.*?)(?:```|\Z)", re.S)
 _UNICODE_MAP = str.maketrans({
@@ -107,7 +105,7 @@ class _Fail(SimBenchError, ValueError):
 
 
 def parse_verbalized(text: str | None, labels: Sequence[str], *,
-                     protocol: str = "default") -> ParseResult:
+                     protocol: Protocol | str = "default") -> ParseResult:
     """Parse a model's verbalized answer into a distribution over ``labels``.
 
     Args:
@@ -119,16 +117,16 @@ def parse_verbalized(text: str | None, labels: Sequence[str], *,
         A :class:`ParseResult`; failures are reported in ``error``, never raised.
 
     Raises:
-        ValueError: for an unknown protocol or an empty label list (caller errors).
+        OptionError: (a :class:`ValueError`) for an unknown protocol or an empty label list
+            (caller errors).
 
     >>> parse_verbalized("", ["A", "B"]).error
     'empty output'
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown parser protocol {protocol!r}; expected one of {PROTOCOLS}")
+    protocol = check_choice(protocol, PROTOCOLS, "protocol")
     labels = [str(lab) for lab in labels]
     if not labels:
-        raise ValueError("parse_verbalized needs at least one expected label")
+        raise OptionError("labels: parse_verbalized needs at least one expected label")
     if text is None or not text.strip():
         return ParseResult(None, "empty output")
     if protocol == "release":
@@ -204,12 +202,23 @@ def closes_json_object(text: str) -> bool:
 def _parse_candidate(candidate: str, labels: list[str], repairs: list[str]) -> ParseResult:
     obj, more = _load_object(candidate)
     values, dropped = _match_labels(obj, labels)
-    total = math.fsum(values.values())
-    if total <= 0:
-        raise _Fail("all values are zero: cannot normalise")
-    dist = {lab: values[lab] / total for lab in labels}
+    dist, total = _normalised(list(values.values()), labels)
     return ParseResult(dist, None, tuple(repairs + more), tuple(dropped), total,
                        "percent" if total > 1.5 else "fraction")
+
+
+def _normalised(values: list[float], labels: Sequence[str]) -> tuple[dict[str, float], float]:
+    """The values (one per label, any positive scale) normalised to sum to 1, and their sum.
+
+    The check is :func:`simbench.distributions.check_distribution` under ``"renormalise"`` with
+    no bound on the sum (answers are percentages or fractions); a failure becomes :class:`_Fail`.
+    """
+    try:
+        checked = check_distribution(values, labels, policy="renormalise", where="the answer",
+                                     sum_tolerance=math.inf)
+    except DistributionError as e:
+        raise _Fail(f"{e.problem}: cannot normalise") from None
+    return dict(zip(labels, checked.values)), math.fsum(values)
 
 
 def _load_object(candidate: str) -> tuple[dict[str, Any], list[str]]:
@@ -296,9 +305,7 @@ def _to_number(value: Any, label: str) -> float:
         number = float(_NUMBER_RE.match(value).group(1))  # type: ignore[union-attr]
     else:
         raise _Fail(f"label {label!r}: value {_clip(repr(value))} is not a number")
-    if not math.isfinite(number) or number < 0:
-        raise _Fail(f"label {label!r}: value {value!r} is negative or not finite")
-    return number
+    return number  # negative and non-finite values are refused by _normalised
 
 
 def _clip(s: str, n: int = 80) -> str:
@@ -354,9 +361,12 @@ def _parse_release(text: str, labels: list[str]) -> ParseResult:
         return ParseResult(None, f"release parser: {len(values)} values for {len(labels)} labels"
                            " (the release scorer silently drops such rows)", repairs,
                            tuple(k for k in parsed if k not in labels), total)
-    if any(not math.isfinite(v) or v < 0 for v in values):
-        return ParseResult(None, "release parser: a value is negative or not finite", repairs)
-    dist = {lab: float(v) / total for lab, v in zip(labels, values)}
+    # Every label is a key and there are as many values as labels: the keys are the labels, in
+    # the model's order; the release assigned the values to the labels by position.
+    try:
+        dist, total = _normalised([float(v) for v in values], labels)
+    except _Fail as e:
+        return ParseResult(None, f"release parser: {e}", repairs)
     return ParseResult(dist, None, repairs, (), total, "percent" if total > 1.5 else "fraction")
 
 
@@ -383,9 +393,10 @@ def answer_complete(text: str, labels: Sequence[str], protocol: str = "default")
     return parse_verbalized(text, labels).ok
 
 
-def answer_closed(tokenizer: Any, generated: Sequence[int], last: int, labels: Sequence[str],
+def answer_closed(tokenizer: Any, generated: Any, last: int, labels: Sequence[str],
                   protocol: str = "default") -> bool:
-    """Whether a row can stop after its token ``last`` (the newest of ``generated``).
+    """Whether a row can stop after its token ``last``, the newest of ``generated`` (the ids
+    generated so far: a list, or a 1-D tensor that ``tokenizer.decode`` takes).
 
     Only a token writing ``}`` can complete an answer, so the whole generated text is decoded
     (special tokens skipped) and tested with :func:`answer_complete` only then.

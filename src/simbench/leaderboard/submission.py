@@ -16,10 +16,29 @@ A run folder is read through :class:`simbench.runs.RunFolder`; its scores file i
 
 Examples
 --------
->>> from simbench.leaderboard import read_submission, validate_submission  # doctest: +SKIP
->>> sub = validate_submission(read_submission("runs/smollm2"), items)  # doctest: +SKIP
->>> sub.matrix.shape  # doctest: +SKIP
-(13510, 15)
+A run of the uniform baseline on three made-up Pop items (``items`` stands for the full
+benchmark here):
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from simbench.data.schema import Item
+>>> from simbench.extraction.baselines import UniformBackend
+>>> from simbench.runs import RunSettings, execute_run
+>>> def item(i, human):
+...     return Item(f"pop/{i}", "pop", i, "Jester", "jester", "You like jokes.", "Rate it.",
+...                 ("A", "B"), ("Funny", "Not funny"), human, tuple(100 * p for p in human), 10)
+>>> items = [item(0, (0.25, 0.75)), item(1, (0.5, 0.5)), item(2, (0.9, 0.1))]
+>>> run = Path(tempfile.mkdtemp()) / "uniform"
+>>> settings = RunSettings(data_source="made-up", data_sha256="0" * 64, splits=("pop",))
+>>> _ = execute_run(UniformBackend(), items, run, settings=settings, progress=False)
+>>> sub = validate_submission(read_submission(run), items)
+>>> sub.splits, sub.matrix.shape, [r.item_id for r in sub.rows]
+(('pop',), (3, 15), ['pop/0', 'pop/1', 'pop/2'])
+>>> validate_submission(read_submission(run), items + [item(3, (0.3, 0.7))])
+Traceback (most recent call last):
+...
+simbench.errors.SubmissionError: submission .../uniform rejected: 1 problem:
+  - item 'pop/3': missing (every item of a submitted split must be predicted exactly once)
 """
 
 from __future__ import annotations
@@ -202,7 +221,7 @@ def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedS
 
 def provenance_problems(run: Any) -> list[str]:
     """What a submission needs beyond the record's types: a finished run, and for model runs a
-    protocol and pinned weights (the uniform baseline, ``method: "uniform"``, needs neither).
+    protocol and pinned weights (the uniform baseline, ``backend: "uniform"``, needs neither).
 
     Each problem starts with the provenance file's name (:data:`simbench.runs.RUN_INFO_FILE`).
 
@@ -220,7 +239,7 @@ def provenance_problems(run: Any) -> list[str]:
     if run.get("status") == "running":
         out.append(f"{RUN_INFO_FILE}: field 'status': 'running' (the run has not finished: "
                    "complete it, then submit)")
-    if run.get("method") == "uniform":
+    if run.get("backend") == "uniform" or run.get("method") == "uniform":  # (older runs: method)
         return out
     if run.get("protocol") is None:
         out.append(f"{RUN_INFO_FILE}: field 'protocol': null (expected 'default' or 'release')")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from .protocol import (
     ANSWER_PREFIX,
-    METHODS,
     QUESTION_PREFIX,
     SYSTEM_PREFIX,
     base_prompt_text,
@@ -24,8 +23,6 @@ from .protocol import (
     verbalized_ending,
 )
 from .render import (
-    PROMPT_MODES,
-    PROTOCOLS,
     PromptRenderer,
     chat_template_hash,
     has_chat_template,
@@ -34,12 +31,9 @@ from .render import (
 
 __all__ = [
     "ANSWER_PREFIX",
-    "METHODS",
-    "PROMPT_MODES",
-    "PROTOCOLS",
+    "PromptRenderer",
     "QUESTION_PREFIX",
     "SYSTEM_PREFIX",
-    "PromptRenderer",
     "base_prompt_text",
     "chat_template_hash",
     "ending",

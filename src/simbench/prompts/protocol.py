@@ -17,11 +17,12 @@ following options: A, B.\\n**Answer**: ('
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from ..choices import METHODS, Method, check_choice
 
 __all__ = [
     "ANSWER_PREFIX",
-    "METHODS",
     "QUESTION_PREFIX",
     "SYSTEM_PREFIX",
     "base_prompt_text",
@@ -38,8 +39,6 @@ SYSTEM_PREFIX = "You are a group of individuals with these shared characteristic
 QUESTION_PREFIX = "**Question**: "
 #: The text that opens the answer; the label's token is read right after it.
 ANSWER_PREFIX = "("
-#: The elicitation methods, each with its own ending.
-METHODS = ("token_probs", "verbalized")
 
 _TOKEN_PROBS_HEAD = "Do not provide any explanation, only answer with one of the following options: "
 _VERBALIZED = (
@@ -70,13 +69,23 @@ def verbalized_ending(labels: Sequence[str]) -> str:
     return _VERBALIZED.replace("{json_format}", json_format)
 
 
-def ending(labels: Sequence[str], method: str = "token_probs") -> str:
-    """The ending of ``method`` (``"token_probs"`` or ``"verbalized"``) for these labels."""
-    if method == "token_probs":
-        return token_probs_ending(labels)
-    if method == "verbalized":
-        return verbalized_ending(labels)
-    raise ValueError(f"unknown method {method!r}: expected one of {METHODS}")
+def ending(labels: Sequence[str], method: Method = "token_probs") -> str:
+    """The ending of ``method`` (one of :data:`~simbench.choices.METHODS`) for these labels.
+
+    Raises:
+        OptionError: for an unknown method.
+
+    >>> ending(("A", "B"), "verbalized").endswith("**Answer**:")
+    True
+    """
+    return _ENDINGS[check_choice(method, METHODS, "method")](labels)
+
+
+#: The ending of each method (a test checks that every method has one).
+_ENDINGS: dict[Method, Callable[[Sequence[str]], str]] = {
+    "token_probs": token_probs_ending,
+    "verbalized": verbalized_ending,
+}
 
 
 def system_text(persona: str) -> str:
@@ -84,12 +93,12 @@ def system_text(persona: str) -> str:
     return SYSTEM_PREFIX + persona
 
 
-def user_text(question: str, labels: Sequence[str], method: str = "token_probs") -> str:
+def user_text(question: str, labels: Sequence[str], method: Method = "token_probs") -> str:
     """The user message: the question (with its Options block), a newline, the method's ending."""
     return QUESTION_PREFIX + question + "\n" + ending(labels, method)
 
 
 def base_prompt_text(persona: str, question: str, labels: Sequence[str],
-                     method: str = "token_probs") -> str:
+                     method: Method = "token_probs") -> str:
     """The plain-text prompt for base models: ``system + "\\n" + user``."""
     return system_text(persona) + "\n" + user_text(question, labels, method)

@@ -14,11 +14,18 @@ tokenizer's default special tokens under both protocols.
 
 Examples
 --------
->>> from simbench.prompts.render import resolve_prompt_mode
->>> class Tok:  # any object with a ``chat_template`` attribute
-...     chat_template = None
->>> resolve_prompt_mode(Tok(), "auto")
-'base'
+>>> from simbench.extraction.hf.tiny import example_items, tiny_tokenizer
+>>> item = example_items()[0]
+>>> chat = PromptRenderer.create(tiny_tokenizer())
+>>> chat.mode, chat.add_special_tokens
+('chat', False)
+>>> chat.text(item)[-70:]  # the generation prompt, then the answer prefix "("
+'*Answer**: (<|eot_id|><|start_header_id|>assistant<|end_header_id|>\\n\\n('
+>>> PromptRenderer.create(tiny_tokenizer(), protocol="release").text(item)[-22:]  # no generation prompt
+'*Answer**: (<|eot_id|>'
+>>> base = PromptRenderer.create(tiny_tokenizer(chat=False))
+>>> base.mode, base.text(item).endswith("**Answer**: (")
+('base', True)
 """
 
 from __future__ import annotations
@@ -28,45 +35,54 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .protocol import ANSWER_PREFIX, METHODS, base_prompt_text, system_text, user_text
+from ..choices import (
+    METHODS,
+    PROMPT_MODES,
+    PROTOCOLS,
+    RESOLVED_PROMPT_MODES,
+    Method,
+    PromptMode,
+    Protocol,
+    ResolvedPromptMode,
+    check_choice,
+)
+from ..errors import ExtractionError, OptionError
+from .protocol import ANSWER_PREFIX, base_prompt_text, system_text, user_text
 
 if TYPE_CHECKING:
     from ..data.schema import Item
 
 __all__ = [
-    "PROMPT_MODES",
-    "PROTOCOLS",
     "PromptRenderer",
     "chat_template_hash",
     "has_chat_template",
     "resolve_prompt_mode",
 ]
 
-#: Accepted ``prompt_mode`` values; ``"auto"`` picks chat when the tokenizer has a chat template.
-PROMPT_MODES = ("auto", "chat", "base")
-#: Accepted ``protocol`` values.
-PROTOCOLS = ("default", "release")
-
-
 def has_chat_template(tokenizer: Any) -> bool:
     """Whether ``tokenizer`` carries a chat template."""
     return bool(getattr(tokenizer, "chat_template", None))
 
 
-def resolve_prompt_mode(tokenizer: Any, prompt_mode: str = "auto") -> str:
+def resolve_prompt_mode(tokenizer: Any, prompt_mode: str = "auto") -> ResolvedPromptMode:
     """Return ``"chat"`` or ``"base"`` for ``prompt_mode`` (``"auto"``, ``"chat"`` or ``"base"``).
 
     Raises:
-        ValueError: for an unknown mode, or ``"chat"`` with a tokenizer that has no chat template.
+        OptionError: (a :class:`ValueError`) for an unknown mode, or ``"chat"`` with a tokenizer
+            that has no chat template.
+
+    >>> class Tok:  # any object with a ``chat_template`` attribute
+    ...     chat_template = None
+    >>> resolve_prompt_mode(Tok(), "auto")
+    'base'
     """
-    if prompt_mode not in PROMPT_MODES:
-        raise ValueError(f"unknown prompt_mode {prompt_mode!r}: expected one of {PROMPT_MODES}")
-    if prompt_mode == "auto":
+    mode = check_choice(prompt_mode, PROMPT_MODES, "prompt_mode")
+    if mode == "auto":
         return "chat" if has_chat_template(tokenizer) else "base"
-    if prompt_mode == "chat" and not has_chat_template(tokenizer):
-        raise ValueError("prompt_mode='chat' needs a tokenizer with a chat template; this one has "
+    if mode == "chat" and not has_chat_template(tokenizer):
+        raise OptionError("prompt_mode='chat' needs a tokenizer with a chat template; this one has "
                          "none (use prompt_mode='base' for plain-text prompts)")
-    return prompt_mode
+    return mode
 
 
 def chat_template_hash(tokenizer: Any) -> str | None:
@@ -92,23 +108,23 @@ class PromptRenderer:
     """
 
     tokenizer: Any
-    mode: str
-    protocol: str = "default"
-    method: str = "token_probs"
+    mode: ResolvedPromptMode
+    protocol: Protocol = "default"
+    method: Method = "token_probs"
 
     def __post_init__(self) -> None:
-        if self.mode not in ("chat", "base"):
-            raise ValueError(f"mode must be 'chat' or 'base', got {self.mode!r}")
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {self.protocol!r}: expected one of {PROTOCOLS}")
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}: expected one of {METHODS}")
+        check_choice(self.mode, RESOLVED_PROMPT_MODES, "mode")
+        check_choice(self.protocol, PROTOCOLS, "protocol")
+        check_choice(self.method, METHODS, "method")
 
     @classmethod
-    def create(cls, tokenizer: Any, *, prompt_mode: str = "auto", protocol: str = "default",
-               method: str = "token_probs") -> PromptRenderer:
+    def create(cls, tokenizer: Any, *, prompt_mode: PromptMode | str = "auto",
+               protocol: Protocol | str = "default",
+               method: Method | str = "token_probs") -> PromptRenderer:
         """A renderer with ``prompt_mode`` resolved against ``tokenizer``."""
-        return cls(tokenizer, resolve_prompt_mode(tokenizer, prompt_mode), protocol, method)
+        return cls(tokenizer, resolve_prompt_mode(tokenizer, prompt_mode),
+                   check_choice(protocol, PROTOCOLS, "protocol"),
+                   check_choice(method, METHODS, "method"))
 
     @property
     def add_special_tokens(self) -> bool:
@@ -130,7 +146,8 @@ class PromptRenderer:
         rendered = self.tokenizer.apply_chat_template(
             self.messages(item), tokenize=False, add_generation_prompt=generation_prompt)
         if not isinstance(rendered, str):
-            raise TypeError(f"apply_chat_template returned {type(rendered).__name__}, expected str")
+            raise ExtractionError(f"the tokenizer's apply_chat_template returned "
+                                  f"{type(rendered).__name__}, expected str")
         if self.protocol == "default" and self.method == "token_probs":
             rendered += ANSWER_PREFIX
         return rendered

@@ -2,10 +2,28 @@
 
 Examples
 --------
->>> result = run_evaluation("uniform", out="runs/uniform", limit_per_study=2)  # doctest: +SKIP
->>> result.scores["simbench_score"]  # doctest: +SKIP
-0.0
->>> result = run_evaluation("smollm2", out="runs/smollm2", limit_per_study=3)  # doctest: +SKIP
+The uniform baseline on a made-up release file of four Jester rows, two of them sampled:
+
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> data = Path(tempfile.mkdtemp()) / "SimBenchPop.jsonl"
+>>> rows = [{"row_index": i, "dataset_name": "Jester", "group_prompt_template": "You like jokes.",
+...          "group_prompt_variable_map": {}, "group_size": 50, "auxiliary": {},
+...          "input_template": f"Rate joke {i}.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny",
+...          "human_answer": {"A": a, "B": 100.0 - a}} for i, a in enumerate([10.0, 30, 60, 95])]
+>>> _ = data.write_text("".join(json.dumps(r) + "\\n" for r in rows))
+>>> result = run_evaluation("uniform", out=tempfile.mkdtemp(), data=data, split="pop",
+...                         limit_per_study=2, progress=False)
+>>> result.n_items, result.scores["n_items_total"], result.run_info["data"]["limit_per_study"]
+(2, {'pop': 4}, 2)
+>>> select_run_items(resolve_source(data), "pop", studies=["nope"])
+Traceback (most recent call last):
+...
+simbench.errors.RunError: studies: ...
+
+A model from the Hub (or a local folder, or ``"smollm2"``) is evaluated the same way:
+
+>>> run_evaluation("Qwen/Qwen2.5-0.5B", out="runs/qwen")  # needs the network  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -74,11 +92,7 @@ def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: 
                  options: Mapping[str, Any], settings: RunSettings, dist: DistContext) -> None:
     if not dist.is_main:
         return
-    from ..extraction.factory import is_baseline
-
-    baseline = is_baseline(model)
-    new = {"method": "uniform" if baseline else method, "backend": "uniform" if baseline else backend,
-           "protocol": None if baseline else options.get("protocol", "default"),
+    new = {"method": method, "backend": backend, "protocol": options.get("protocol", "default"),
            "model": {"id": model}, "data": {"sha256": settings.data_sha256}}
     check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
 
@@ -93,27 +107,29 @@ def run_evaluation(
     """Evaluate ``model`` on SimBench into the run folder ``out`` (resuming it if present).
 
     Args:
-        model: a Hub id, a local folder, ``"smollm2"``, ``"uniform"``; the served model's name with
-            ``backend="openai"``.
+        model: a Hub id, a local folder, ``"smollm2"``; the served model's name with
+            ``backend="openai"``; ``"uniform"`` (or ``backend="uniform"``) for the uniform baseline
+            (:func:`simbench.extraction.resolve_backend`).
         out: the run folder.
         method, backend: see :mod:`simbench.extraction.factory`.
         data: release file or folder (default ``$SIMBENCH_DATA``, then the Hub).
         split, studies, limit_per_study, seed: which items (:func:`select_run_items`).
         dtype, device, device_map: how to load a transformers model
-            (:func:`simbench.extraction.hf.models.load_model`).
+            (:func:`simbench.extraction.load_model`).
         backend_options: keyword arguments for the backend class (``protocol``, ``prompt_mode``,
             ``batch_size``, ``max_new_tokens``, ``base_url``...; ``None`` values are ignored).
         progress: show a progress bar.
 
     Under ``torchrun`` each process takes a shard; only rank 0's result carries the scores.
     """
-    from ..extraction.factory import create_backend, is_baseline
+    from ..extraction import create_backend, model_input, resolve_backend
 
+    backend, model = resolve_backend(backend, model)
     options = dict(backend_options or {})
     options.setdefault("seed", seed)
-    local = backend == "transformers" and not is_baseline(model)
+    local = model_input(backend) == "loaded"
     if local and not device_map:
-        from ..extraction.hf.models import resolve_device
+        from ..extraction import resolve_device
 
         device = resolve_device(device)
     dist = init_distributed(device if local else "cpu")
@@ -125,7 +141,7 @@ def run_evaluation(
     _early_check(out, method, backend, model, options, settings, dist)
     model_info, load_s = None, None
     if local:
-        from ..extraction.hf.models import load_model
+        from ..extraction import load_model
 
         loaded = load_model(model, dtype=dtype, device=device, device_map=device_map)
         model_info, load_s = loaded.provenance(), loaded.load_s

@@ -14,8 +14,6 @@ last row stops. This loop:
 Tokens are chosen exactly as ``generate`` would with the same hooks: greedy (``argmax``) at
 temperature 0, else :class:`~._generation_hooks.SeededGumbelSampler`'s per-row draw, so a row's
 text depends only on its prompt and seed (tested against ``generate``).
-
-Imported only when generating (torch and transformers at module level).
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from transformers import StaticCache
 
 from ._generation_hooks import SeededGumbelSampler
 from ._prefix_cache import forward_args
@@ -63,8 +62,6 @@ def _step_kwargs(model: Any, cache: Any) -> dict[str, Any]:
 
 
 def _static_cache(model: Any, length: int) -> Any:
-    from transformers import StaticCache
-
     return StaticCache(config=model.config, max_cache_len=length)
 
 

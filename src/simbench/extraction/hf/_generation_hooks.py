@@ -1,10 +1,7 @@
 """Hooks into ``transformers`` generation: per-row seeded sampling and stopping on a parsed answer.
 
-Imported only when generating (it imports torch and transformers at module level).
-
 Examples
 --------
->>> import torch
 >>> sampler = SeededGumbelSampler([1, 1], temperature=1.0, top_k=0, device="cpu")
 >>> scores = torch.zeros(2, 5)
 >>> out = sampler(torch.zeros(2, 3, dtype=torch.long), scores)
@@ -20,6 +17,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from ...errors import OptionError
 from ..parsing import answer_closed
 
 __all__ = ["AnswerStopper", "SeededGumbelSampler"]
@@ -42,7 +40,7 @@ class SeededGumbelSampler(LogitsProcessor):
     def __init__(self, seeds: Sequence[int], *, temperature: float, top_k: int,
                  device: Any) -> None:
         if temperature <= 0:
-            raise ValueError("SeededGumbelSampler needs a temperature > 0 (use greedy for 0)")
+            raise OptionError("SeededGumbelSampler needs a temperature > 0 (use greedy for 0)")
         self.temperature = float(temperature)
         self.top_k = int(top_k)
         self.generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]

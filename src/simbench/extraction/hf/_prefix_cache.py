@@ -25,9 +25,13 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import torch
+from transformers import DynamicCache
 
 __all__ = ["ForwardArgs", "PrefixPlan", "extract_kv", "forward_args", "padded_prefix_cache",
            "plan_prefixes", "supports_prefix_cache"]
@@ -134,8 +138,6 @@ class ForwardArgs(NamedTuple):
 
 def forward_args(model: Any) -> ForwardArgs:
     """Inspect ``model.forward`` once (all ``None``/``False`` when it has no signature)."""
-    import inspect
-
     try:
         params = inspect.signature(model.forward).parameters
     except (TypeError, ValueError):
@@ -175,9 +177,6 @@ def padded_prefix_cache(prefixes: Sequence[list[tuple[Any, Any]] | None]) -> tup
         ``(cache, prefix_mask)``: a ``DynamicCache`` holding ``(B, H, Lp, D)`` tensors and a
         ``(B, Lp)`` long tensor with 1 where a row has a real prefix token.
     """
-    import torch
-    from transformers import DynamicCache
-
     ref = next(p for p in prefixes if p is not None)
     width = max(p[0][0].shape[-2] for p in prefixes if p is not None)
     layers = []

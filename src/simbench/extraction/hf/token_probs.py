@@ -4,15 +4,21 @@ For each item: render the prompt (:mod:`simbench.prompts`), read the next-token 
 last position (float32 softmax over the full vocabulary) and take each label's probability
 (:mod:`simbench.extraction.labels`). Distinct prompts are computed once, sorted by length and
 batched with left padding and ``position_ids`` from the attention mask, with ``logits_to_keep=1``;
-shared prefixes are computed once and their KV caches reused (:mod:`.prefix_cache`).
+shared prefixes are computed once and their KV caches reused (:mod:`._prefix_cache`).
 
 Examples
 --------
->>> from transformers import AutoModelForCausalLM, AutoTokenizer  # doctest: +SKIP
->>> backend = TransformersLogprobBackend(AutoModelForCausalLM.from_pretrained(path),
-...                                      AutoTokenizer.from_pretrained(path))  # doctest: +SKIP
->>> for prediction in backend.predict(items):  # doctest: +SKIP
-...     print(prediction.item_id, prediction.distribution, prediction.label_mass)
+>>> from simbench.extraction.hf.tiny import example_items, tiny_model
+>>> model, tokenizer = tiny_model()
+>>> backend = TransformersLogprobBackend(model, tokenizer, model_id="tiny-llama")
+>>> predictions = {p.item_id: p for p in backend.predict(example_items(), progress=False)}
+>>> sorted(predictions["pop/1"].distribution), round(sum(predictions["pop/1"].distribution.values()), 12)
+(['A', 'B'], 1.0)
+>>> 0 < predictions["pop/1"].label_mass < 1  # the labels' share of the next-token probability
+True
+>>> prov = backend.provenance()
+>>> prov["prompt_mode"], tokenizer.convert_ids_to_tokens(prov["label_token_ids"]["A"])
+('chat', 'A')
 """
 
 from __future__ import annotations
@@ -20,14 +26,17 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import string
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import torch
+
+from ...choices import Method, PromptMode, Protocol, ResolvedPromptMode
+from ...errors import ExtractionError, OptionError
 from ...prompts import PromptRenderer, chat_template_hash
-from ..base import Backend, ExtractionError, Prediction, prompt_hash
-from ._batching import BatchSizer, Request, left_pad, positions
-from ..labels import InContextLabels, release_label_ids
+from ..base import Backend, Prediction, prompt_hash
+from ..labels import InContextLabels, label_token_table, release_label_ids
+from ._batching import Request, input_device, left_pad, make_sizer, pad_id, positions
 from ._prefix_cache import (
     extract_kv,
     forward_args,
@@ -42,14 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["TransformersLogprobBackend"]
 
 logger = logging.getLogger(__name__)
-_AUTO_BATCH = {"cpu": 64, "other": 64}
-#: On CPU, ``auto`` also caps a batch at this many (padded) tokens: past it the activations leave
-#: the caches and the element-wise ops (norms, rotary, SiLU) slow down (SmolLM2, 2-core CPU, 250
-#: items: 2.68 items/s at 1,024 tokens, 2.12 at 2,048, 1.94 at 4,096).
-_CPU_BATCH_TOKENS = 1024
-#: ... and ends a batch before a row shorter than this fraction of its longest (padding costs as
-#: much as real tokens; on one row at a time the CPU loses nothing).
-_CPU_MIN_FILL = 0.9
 _TOKENIZE_CHUNK = 512
 
 
@@ -71,16 +72,19 @@ class TransformersLogprobBackend(Backend):
     method = "token_probs"
     name = "transformers"
 
-    def __init__(self, model: Any, tokenizer: Any, *, protocol: str = "default",
-                 prompt_mode: str = "auto", batch_size: int | str = "auto",
-                 prefix_cache: bool = True, min_prefix_tokens: int = 16,
-                 model_id: str | None = None, revision: str | None = None,
-                 content_hash: str | None = None) -> None:
+    def __init__(self, model: Any, tokenizer: Any, *, method: Method = "token_probs",
+                 protocol: Protocol | str = "default", prompt_mode: PromptMode | str = "auto",
+                 batch_size: int | str = "auto", prefix_cache: bool = True,
+                 min_prefix_tokens: int = 16, model_id: str | None = None,
+                 revision: str | None = None, content_hash: str | None = None) -> None:
+        if method != "token_probs":
+            raise OptionError(f"method: TransformersLogprobBackend implements 'token_probs', "
+                              f"not {method!r}")
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.renderer = PromptRenderer.create(tokenizer, prompt_mode=prompt_mode, protocol=protocol)
-        self.device = model.get_input_embeddings().weight.device
-        self._sizer = _make_sizer(batch_size, self.device.type)
+        self.device = input_device(model)
+        self._sizer = make_sizer(batch_size, method="token_probs", device=self.device)
         self.prefix_cache = bool(prefix_cache) and supports_prefix_cache(model)
         if prefix_cache and not self.prefix_cache:
             logger.warning("prefix cache disabled: the model uses sliding-window attention")
@@ -88,19 +92,19 @@ class TransformersLogprobBackend(Backend):
         self.model_id = model_id or getattr(model.config, "_name_or_path", None) or None
         self.revision, self.content_hash = revision, content_hash
         self._labels = InContextLabels(tokenizer, add_special_tokens=self.renderer.add_special_tokens)
-        self._pad_id = _pad_id(tokenizer)
+        self._pad_id = pad_id(tokenizer)
         args = forward_args(model)
         self._cache_kw = args.cache or "past_key_values"
         self._keep_kw = args.keep
         self._max_len = _max_positions(model.config)
 
     @property
-    def protocol(self) -> str:
+    def protocol(self) -> Protocol:
         """``"default"`` or ``"release"``."""
         return self.renderer.protocol
 
     @property
-    def prompt_mode(self) -> str:
+    def prompt_mode(self) -> ResolvedPromptMode:
         """``"chat"`` or ``"base"`` (resolved)."""
         return self.renderer.mode
 
@@ -115,12 +119,7 @@ class TransformersLogprobBackend(Backend):
 
     def label_token_ids(self) -> dict[str, Any]:
         """label -> token id (default protocol) or id list (release protocol), for labels A-O."""
-        labels = tuple(string.ascii_uppercase[:15])
-        if self.protocol == "release":
-            return {lab: list(release_label_ids(self.tokenizer, lab)) for lab in labels}
-        text = self.prompt_text(_probe_item(labels))
-        return dict(zip(labels, self._labels.ids(text, self.renderer.token_ids(text), labels,
-                                                 item_id="(probe)")))
+        return label_token_table(self.renderer, self._labels)
 
     def provenance(self) -> dict[str, Any]:
         """Provenance for ``run.json`` (see ``docs/run-folder.md``)."""
@@ -228,8 +227,6 @@ class TransformersLogprobBackend(Backend):
         return out
 
     def _prefix_forward(self, rows: Sequence[Request]) -> list[list[tuple[Any, Any]]]:
-        import torch
-
         ids, mask = left_pad([r.ids[:r.prefix_len] for r in rows], pad_id=self._pad_id,
                              device=self.device)
         with torch.inference_mode():
@@ -242,8 +239,6 @@ class TransformersLogprobBackend(Backend):
 
     def _forward(self, rows: Sequence[Request], kv: dict[int, list[tuple[Any, Any]]]) -> list[list[float]]:
         """One batch: per row, the log-probability of each label (float32 full softmax)."""
-        import torch
-
         ids, mask = left_pad([r.suffix for r in rows], pad_id=self._pad_id, device=self.device)
         kwargs = self._keep_kwargs()
         if any(r.group >= 0 for r in rows):
@@ -307,39 +302,9 @@ def _prediction(item_id: str, request: Request, label_logp: list[float]) -> Pred
     return Prediction(item_id, dist, math.exp(total), request.prompt_hash)
 
 
-def _make_sizer(batch_size: int | str, device_type: str) -> BatchSizer:
-    if batch_size == "auto":
-        if device_type == "cpu":
-            return BatchSizer(_AUTO_BATCH["cpu"], auto=True, max_tokens=_CPU_BATCH_TOKENS,
-                              min_fill=_CPU_MIN_FILL)
-        return BatchSizer(_AUTO_BATCH["other"], auto=True)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be 'auto' or a positive integer, got {batch_size!r}")
-    return BatchSizer(batch_size, auto=False)
-
-
-def _pad_id(tokenizer: Any) -> int:
-    for attr in ("pad_token_id", "eos_token_id", "unk_token_id"):
-        value = getattr(tokenizer, attr, None)
-        if isinstance(value, int):
-            return value
-    return 0  # any id works: padded positions are masked out
-
-
 def _max_positions(config: Any) -> int | None:
     for attr in ("max_position_embeddings", "n_positions"):
         value = getattr(config, attr, None)
         if isinstance(value, int) and value > 0:
             return value
     return None
-
-
-def _probe_item(labels: tuple[str, ...]) -> Item:
-    """A synthetic item, only to read the label tokens after the standard prompt ending."""
-    from ...data.schema import Item
-
-    options = "".join(f"\n({lab}): option" for lab in labels)
-    return Item(item_id="pop/0", split="pop", row_index=0, dataset_name="probe", study="probe",
-                persona="probe", question="probe?\n\nOptions:" + options, option_labels=labels,
-                option_texts=("option",) * len(labels), human_dist=(1 / len(labels),) * len(labels),
-                human_percent=(100 / len(labels),) * len(labels), group_size=-1)

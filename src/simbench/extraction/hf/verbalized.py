@@ -25,10 +25,16 @@ Design:
 
 Examples
 --------
->>> from simbench.extraction.hf.verbalized import VerbalizedBackend  # doctest: +SKIP
->>> backend = VerbalizedBackend(model, tokenizer, seed=0, batch_size=8)  # doctest: +SKIP
->>> next(backend.predict(items)).distribution  # doctest: +SKIP
-{'A': 0.3, 'B': 0.7}
+A tiny random model writes no JSON, so every attempt fails; the item is recorded as failed with
+each attempt's raw output:
+
+>>> from simbench.extraction.hf.tiny import example_items, tiny_model
+>>> backend = VerbalizedBackend(*tiny_model(), seed=0, retries=2, max_new_tokens=8)
+>>> prediction = next(backend.predict(example_items()[:1], progress=False))
+>>> prediction.status, len(prediction.raw_outputs), prediction.error[:40]
+('failed', 2, 'no usable answer after 2 attempt(s); las')
+>>> backend.provenance()["generation"]["retries"], backend.provenance()["device"]
+(2, 'cpu')
 """
 
 from __future__ import annotations
@@ -37,9 +43,19 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import torch
+from transformers import LogitsProcessorList, StoppingCriteriaList
+
+from ...choices import Method, PromptMode, Protocol
+from ...errors import OptionError
+from ...prompts import PromptRenderer, chat_template_hash
 from ..attempts import AttemptSchedule, ItemAttempts
-from ..base import Backend, ExtractionError, Prediction, prompt_hash
+from ..base import Backend, Prediction, prompt_hash
 from ..parsing import answer_closed, parse_verbalized
+from ._batching import input_device, left_pad, make_sizer, pad_id
+from ._decoding import decode, eos_ids, prefill
+from ._generation_hooks import AnswerStopper, SeededGumbelSampler
+from ._prefix_cache import forward_args, supports_prefix_cache
 
 if TYPE_CHECKING:
     from ...data.schema import Item
@@ -50,7 +66,6 @@ logger = logging.getLogger(__name__)
 
 #: The release's generation budget.
 DEFAULT_MAX_NEW_TOKENS = 250
-_AUTO_BATCH = {"cpu": 16, "other": 32}
 
 
 class VerbalizedBackend(Backend):
@@ -81,39 +96,40 @@ class VerbalizedBackend(Backend):
     method = "verbalized"
     name = "transformers"
 
-    def __init__(self, model: Any, tokenizer: Any, *, method: str = "verbalized",
-                 model_id: str | None = None, protocol: str = "default",
-                 prompt_mode: str = "auto", batch_size: int | str = "auto", seed: int = 0,
+    def __init__(self, model: Any, tokenizer: Any, *, method: Method = "verbalized",
+                 model_id: str | None = None, protocol: Protocol | str = "default",
+                 prompt_mode: PromptMode | str = "auto", batch_size: int | str = "auto",
+                 seed: int = 0,
                  max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS, temperature: float = 1.0,
                  retries: int = 5, first_temperature: float | None = None, top_k: int = 50,
                  stop_on_json: bool = True, reuse_prompt: bool = True) -> None:
-        from ...prompts import PromptRenderer, chat_template_hash
-
         if method != "verbalized":
-            raise ExtractionError(f"VerbalizedBackend implements method 'verbalized', not {method!r}")
+            raise OptionError(f"method: VerbalizedBackend implements 'verbalized', not {method!r}")
         if max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+            raise OptionError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
         self.model = model
         self.tokenizer = tokenizer
         self.model_id = model_id or getattr(getattr(model, "config", None), "_name_or_path", None)
-        self.protocol = protocol
         self.renderer = PromptRenderer.create(tokenizer, prompt_mode=prompt_mode,
                                               protocol=protocol, method="verbalized")
+        self.protocol: Protocol = self.renderer.protocol
         self.schedule = AttemptSchedule(retries=retries, temperature=temperature,
-                                        first_temperature=first_temperature, protocol=protocol,
-                                        seed=seed)
+                                        first_temperature=first_temperature,
+                                        protocol=self.protocol, seed=seed)
         self.max_new_tokens = max_new_tokens
         self.top_k = top_k
         self.stop_on_json = stop_on_json
-        self.batch_size = batch_size
+        self.device = input_device(model)
+        self._sizer = make_sizer(batch_size, method="verbalized", device=self.device)
         self._template_hash = chat_template_hash(tokenizer) if self.renderer.mode == "chat" else None
-        self._pad_id = _pad_id(tokenizer)
+        self._pad_id = pad_id(tokenizer)
         self.reuse_prompt = bool(reuse_prompt) and _supports_static_cache(model)
-        self._eos: set[int] = set()
-        if self.reuse_prompt:
-            from ._decoding import eos_ids
+        self._eos: set[int] = eos_ids(model, tokenizer) if self.reuse_prompt else set()
 
-            self._eos = eos_ids(model, tokenizer)
+    @property
+    def batch_size(self) -> int:
+        """The current batch size (after any out-of-memory back-off)."""
+        return self._sizer.size
 
     # ----------------------------------------------------------------- Backend API
 
@@ -130,7 +146,7 @@ class VerbalizedBackend(Backend):
             "model": {"id": self.model_id, "type": self.renderer.mode,
                       "dtype": None if dtype is None else str(dtype).replace("torch.", "")},
             "chat_template_hash": self._template_hash, "label_token_ids": None,
-            "device": str(getattr(self.model, "device", "cpu")),
+            "device": str(self.device),
             "generation": {"max_new_tokens": self.max_new_tokens, "top_k": self.top_k,
                            "stop_on_json": self.stop_on_json, **self.schedule.provenance()},
         }
@@ -139,8 +155,6 @@ class VerbalizedBackend(Backend):
         """Yield one prediction per item, per finished batch (retries included)."""
         from tqdm.auto import tqdm
 
-        from ._batching import BatchSizer
-
         rows = []
         for item in items:
             text = self.prompt_text(item)
@@ -148,10 +162,9 @@ class VerbalizedBackend(Backend):
             rows.append((ItemAttempts(item.item_id, tuple(item.option_labels), prompt_hash(text)),
                          ids))
         rows.sort(key=lambda r: len(r[1]), reverse=True)
-        sizer = BatchSizer(self._initial_batch_size(), auto=self.batch_size == "auto")
         bar = tqdm(total=len(rows), disable=not progress, desc="verbalized", unit="item")
         try:
-            for batch, _ in sizer.run(rows, self._run_batch):
+            for batch, _ in self._sizer.run(rows, self._run_batch):
                 for state, _ids in batch:
                     yield state.prediction(self.schedule)
                 bar.update(len(batch))
@@ -163,12 +176,6 @@ class VerbalizedBackend(Backend):
     def _token_ids(self, text: str) -> list[int]:
         special = self.renderer.mode == "base"
         return [int(i) for i in self.tokenizer(text, add_special_tokens=special)["input_ids"]]
-
-    def _initial_batch_size(self) -> int:
-        if self.batch_size != "auto":
-            return int(self.batch_size)
-        device = str(getattr(self.model, "device", "cpu"))
-        return _AUTO_BATCH["cpu" if device.startswith("cpu") else "other"]
 
     def _run_batch(self, batch: Sequence[tuple[ItemAttempts, list[int]]]) -> None:
         """All attempts for one batch: the whole batch first, then its failed rows again."""
@@ -188,13 +195,7 @@ class VerbalizedBackend(Backend):
 
     def _run_batch_cached(self, batch: Sequence[tuple[ItemAttempts, list[int]]]) -> None:
         """The same attempts through :mod:`._decoding`: one prompt prefill for all attempts."""
-        import torch
-
-        from ._decoding import decode, prefill
-        from ._batching import left_pad
-
-        ids, mask = left_pad([ids for _, ids in batch], pad_id=self._pad_id,
-                             device=_input_device(self.model))
+        ids, mask = left_pad([ids for _, ids in batch], pad_id=self._pad_id, device=self.device)
         states = [s for s, _ in batch]
         with torch.inference_mode():
             prompt = prefill(self.model, ids, mask, max_new_tokens=self.max_new_tokens)
@@ -224,11 +225,7 @@ class VerbalizedBackend(Backend):
 
     def _generate(self, prompts: list[list[int]], states: list[ItemAttempts],
                   attempt: int) -> list[str]:
-        import torch
-
-        from ._batching import left_pad
-
-        device = _input_device(self.model)
+        device = self.device
         ids, mask = left_pad(prompts, pad_id=self._pad_id, device=device)
         temperature = self.schedule.temperature_at(attempt)
         processors, stoppers = _generation_hooks(
@@ -246,41 +243,18 @@ class VerbalizedBackend(Backend):
         return [self.tokenizer.decode(row, skip_special_tokens=True) for row in new]
 
 
-def _pad_id(tokenizer: Any) -> int:
-    pad = tokenizer.pad_token_id
-    if pad is None:
-        pad = tokenizer.eos_token_id
-    if pad is None:
-        raise ExtractionError("the tokenizer has neither a pad nor an EOS token: cannot batch")
-    return int(pad)
-
-
 def _supports_static_cache(model: Any) -> bool:
     """Whether :mod:`._decoding` can run ``model``: full attention, the cache and position APIs."""
-    from ._prefix_cache import forward_args, supports_prefix_cache
-
     args = forward_args(model)
     return None not in (args.cache, args.keep) and args.positions \
         and supports_prefix_cache(model) \
         and len(set(getattr(model, "hf_device_map", {"": 0}).values())) <= 1
 
 
-def _input_device(model: Any) -> Any:
-    """The device of the input embeddings (the first device under ``device_map="auto"``)."""
-    try:
-        return model.get_input_embeddings().weight.device
-    except AttributeError:
-        return getattr(model, "device", "cpu")
-
-
 def _generation_hooks(tokenizer: Any, *, width: int, labels: list[tuple[str, ...]] | None,
                       protocol: str, temperature: float, top_k: int, seeds: list[int],
                       device: Any) -> tuple[Any, Any]:
     """``(LogitsProcessorList, StoppingCriteriaList)`` for one ``generate`` call."""
-    from transformers import LogitsProcessorList, StoppingCriteriaList
-
-    from ._generation_hooks import AnswerStopper, SeededGumbelSampler
-
     processors = LogitsProcessorList()
     if temperature > 0:
         processors.append(SeededGumbelSampler(seeds, temperature=temperature, top_k=top_k,

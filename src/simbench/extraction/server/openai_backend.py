@@ -53,9 +53,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ServerError
+from ...choices import METHODS, PROTOCOLS, Method, PromptMode, Protocol, check_choice
+from ...errors import ExtractionError, OptionError, ServerError
+from ...prompts import PromptRenderer, base_prompt_text, chat_template_hash, system_text, user_text
 from ..attempts import AttemptSchedule, ItemAttempts
-from ..base import Backend, ExtractionError, Prediction, prompt_hash
+from ..base import Backend, Prediction, prompt_hash
 from ..parsing import parse_verbalized
 
 if TYPE_CHECKING:
@@ -72,8 +74,8 @@ _FATAL = {401: "unauthorised (check the API key)", 403: "forbidden (check the AP
 
 
 
-class _ItemHTTPError(ExtractionError):
-    """An HTTP failure that fails one item only."""
+class _ItemError(ExtractionError):
+    """A failed request or an unusable reply: fails one item only."""
 
 
 class OpenAIBackend(Backend):
@@ -99,34 +101,33 @@ class OpenAIBackend(Backend):
 
     name = "openai"
 
-    def __init__(self, model: str, *, base_url: str, method: str = "verbalized",
-                 api_key_env: str | None = None, protocol: str = "default",
-                 prompt_mode: str = "auto", tokenizer: Any = None, seed: int = 0,
+    def __init__(self, model: str, *, base_url: str, method: Method | str = "verbalized",
+                 api_key_env: str | None = None, protocol: Protocol | str = "default",
+                 prompt_mode: PromptMode | str = "auto", tokenizer: Any = None, seed: int = 0,
                  max_new_tokens: int = 250, temperature: float = 1.0, retries: int = 5,
                  first_temperature: float | None = None, concurrency: int = 4,
                  timeout: float = 120.0, max_http_retries: int = 5, backoff: float = 1.0,
                  top_logprobs: int = 20, missing: str = "zero", model_id: str | None = None) -> None:
-        if method not in ("verbalized", "token_probs"):
-            raise ExtractionError(f"unknown method {method!r}: 'verbalized' or 'token_probs'")
+        self.method: Method = check_choice(method, METHODS, "method")
         if missing not in MISSING_RULES:
-            raise ValueError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
+            raise OptionError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
         if concurrency < 1 or max_http_retries < 0 or timeout <= 0 or top_logprobs < 1:
-            raise ValueError("concurrency and top_logprobs must be >= 1, max_http_retries >= 0, "
-                             "timeout > 0")
-        self.method = method
+            raise OptionError("concurrency and top_logprobs must be >= 1, max_http_retries >= 0, "
+                              f"timeout > 0; got {concurrency}, {top_logprobs}, "
+                              f"{max_http_retries} and {timeout}")
         self.model = model
         self.model_id = model_id or model
         self.base_url = base_url.rstrip("/")
-        self.protocol = protocol
+        self.protocol: Protocol = check_choice(protocol, PROTOCOLS, "protocol")
         self.schedule = AttemptSchedule(retries=retries, temperature=temperature,
-                                        first_temperature=first_temperature, protocol=protocol,
+                                        first_temperature=first_temperature, protocol=self.protocol,
                                         seed=seed)
         self.max_new_tokens = max_new_tokens
         self.concurrency, self.timeout = concurrency, float(timeout)
         self.max_http_retries, self.backoff = max_http_retries, float(backoff)
         self.top_logprobs, self.missing = top_logprobs, missing
         self._headers = _auth_headers(api_key_env)
-        self._renderer = _token_prob_renderer(method, tokenizer, prompt_mode, protocol)
+        self._renderer = _token_prob_renderer(self.method, tokenizer, prompt_mode, self.protocol)
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self._client: Any = None
@@ -142,8 +143,6 @@ class OpenAIBackend(Backend):
 
     def prompt_text(self, item: Item) -> str:
         """The prompt text sent: the messages' JSON (verbalized) or the completion prompt."""
-        from ...prompts import base_prompt_text, system_text, user_text
-
         if self.method == "verbalized":
             messages = [{"role": "system", "content": system_text(item.persona)},
                         {"role": "user", "content": user_text(item.question, item.option_labels,
@@ -155,8 +154,6 @@ class OpenAIBackend(Backend):
 
     def provenance(self) -> dict[str, Any]:
         """Model name, server URL, protocol, prompt mode and request settings."""
-        from ...prompts import chat_template_hash
-
         template = None
         if self._renderer is not None and self._renderer.mode == "chat":
             template = chat_template_hash(self._renderer.tokenizer)
@@ -220,7 +217,7 @@ class OpenAIBackend(Backend):
                     "seed": self.schedule.seed_for(item.item_id, attempt) % 2**31}
             try:
                 reply = self._post("/chat/completions", body, item.item_id)
-            except _ItemHTTPError as e:
+            except _ItemError as e:
                 state.record_error("", str(e))
                 continue
             content = _chat_content(reply)
@@ -237,7 +234,7 @@ class OpenAIBackend(Backend):
         try:
             reply = self._post("/completions", body, item.item_id)
             top = _top_logprobs(reply)
-        except (_ItemHTTPError, ValueError) as e:
+        except _ItemError as e:
             return Prediction.failed(item.item_id, prompt_hash=phash, error=str(e))
         dist, mass = _distribution(top, tuple(item.option_labels), self.missing)
         if dist is None:
@@ -281,13 +278,13 @@ class OpenAIBackend(Backend):
                 raise ServerError(f"{url}: HTTP {resp.status_code} {_FATAL[resp.status_code]}: "
                                   f"{resp.text[:300]}")
             if resp.status_code >= 400:
-                raise _ItemHTTPError(f"HTTP {resp.status_code} for {item_id}: {resp.text[:300]}")
+                raise _ItemError(f"HTTP {resp.status_code} for {item_id}: {resp.text[:300]}")
             try:
                 out: dict[str, Any] = resp.json()
             except ValueError:
-                raise _ItemHTTPError(f"{url} answered non-JSON: {resp.text[:200]}") from None
+                raise _ItemError(f"{url} answered non-JSON: {resp.text[:200]}") from None
             return out
-        raise _ItemHTTPError(f"{url} failed {self.max_http_retries + 1} times; last: {last}")
+        raise _ItemError(f"{url} failed {self.max_http_retries + 1} times; last: {last}")
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
@@ -304,23 +301,23 @@ def _auth_headers(api_key_env: str | None) -> dict[str, str]:
     name = api_key_env or "OPENAI_API_KEY"
     key = os.environ.get(name)
     if api_key_env and not key:
-        raise ExtractionError(f"--api-key-env {api_key_env}: the environment variable is not set")
+        raise ExtractionError(f"api_key_env={api_key_env!r}: the environment variable is not set")
     return {"Authorization": f"Bearer {key}"} if key else {}
 
 
-def _token_prob_renderer(method: str, tokenizer: Any, prompt_mode: str, protocol: str) -> Any:
+def _token_prob_renderer(method: Method, tokenizer: Any, prompt_mode: str,
+                         protocol: Protocol) -> PromptRenderer | None:
     if method != "token_probs" or (tokenizer is None and prompt_mode in ("auto", "base")):
         return None
     if tokenizer is None:
         raise ExtractionError("token probabilities in chat mode need the model's tokenizer to "
                               "render its chat template (pass tokenizer=..., a folder or Hub id), "
                               "or use prompt_mode='base'")
-    from ...prompts import PromptRenderer
-
     if isinstance(tokenizer, str):
-        from transformers import AutoTokenizer
+        # The only use of transformers here, through its wing: only when a name is given.
+        from ..hf.models import load_tokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer)
+        tokenizer = load_tokenizer(tokenizer)
     return PromptRenderer.create(tokenizer, prompt_mode=prompt_mode, protocol=protocol,
                                  method="token_probs")
 
@@ -343,7 +340,7 @@ def _top_logprobs(reply: Mapping[str, Any]) -> dict[str, float]:
     try:
         logprobs = reply["choices"][0].get("logprobs")
     except (KeyError, IndexError, TypeError, AttributeError):
-        raise ValueError(f"unexpected reply (no choices[0]): {json.dumps(reply)[:200]}") from None
+        raise _ItemError(f"unexpected reply (no choices[0]): {json.dumps(reply)[:200]}") from None
     if not logprobs:
         raise ServerError("the server returned no logprobs for a completions request with "
                           "'logprobs' (it does not support them, e.g. transformers serve): use "
@@ -357,7 +354,7 @@ def _top_logprobs(reply: Mapping[str, Any]) -> dict[str, float]:
         for entry in content[0]["top_logprobs"]:
             out.setdefault(str(entry["token"]), float(entry["logprob"]))
         return out
-    raise ValueError(f"unrecognised logprobs format: {json.dumps(logprobs)[:200]}")
+    raise _ItemError(f"unrecognised logprobs format: {json.dumps(logprobs)[:200]}")
 
 
 def _distribution(top: Mapping[str, float], labels: tuple[str, ...],
