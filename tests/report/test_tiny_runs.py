@@ -60,3 +60,16 @@ def test_one_cluster_studies_are_not_estimable_in_every_rendering(tiny_report):
     # Nowhere in the run's own tables is an interval printed as [x, x].
     run_tables = md.split("### Paired comparison")[0]
     assert not re.search(r"\[(-?\d+\.\d\d), \1\]", run_tables)
+
+
+def test_the_report_command_prints_the_scores_and_what_is_not_estimable(tiny_runs, tmp_path,
+                                                                        capsys):
+    from simbench.cli import main
+
+    assert main(["report", str(tiny_runs["chat"]), "--out", str(tmp_path), "--n-resamples", "50",
+                 "--n-draws", "10"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert re.match(r"tiny-llama\S*: SimBench score -?\d+\.\d\d, 95% interval \[", out[0])
+    assert out[2].startswith("  grouped split") and out[2].endswith("(pooled)")
+    assert out[3].startswith("  ess (grouped) ") and out[3].endswith(f": {NOT_ESTIMABLE}")
+    assert out[4] == f"wrote {tmp_path / 'report.html'}"

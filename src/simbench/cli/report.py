@@ -57,6 +57,11 @@ def _run(args: argparse.Namespace) -> int:
     paths = build_report(args.run_dir, args.out, compare=args.compare, source=args.data,
                          seed=args.seed, n_resamples=args.n_resamples, n_draws=args.n_draws,
                          level=args.level)
+    import json
+
+    from ..report.tables import summary_lines
+
+    print("\n".join(summary_lines(json.loads(paths["json"].read_text(encoding="utf-8"))["run"])))
     print(f"wrote {paths['html']}")
     print(f"wrote {paths['markdown']}")
     print(f"wrote {paths['json']}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Table", "attribute_table", "comparison_tables", "entropy_table", "fmt",
-           "headline_table", "interval_text", "markdown_table", "study_table"]
+           "headline_table", "interval_text", "markdown_table", "study_table", "summary_lines"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,29 @@ def markdown_table(t: Table) -> str:
              "|" + "---|" * len(t.header)]
     lines += ["| " + " | ".join(cell(x) for x in r) + " |" for r in t.rows]
     return "\n".join(lines) + "\n"
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """A few plain-text lines for the terminal: the headline and split scores with their intervals,
+    and the studies whose interval is not estimable (``simbench report`` prints them).
+
+    >>> iv = {"estimate": 1.0, "low": 0.0, "high": 2.0, "not_estimable": None}
+    >>> ess = {"estimate": -19.87, "low": None, "high": None,
+    ...        "not_estimable": "not estimable (fewer than 2 clusters per study)"}
+    >>> summary = {"run": {"name": "m"}, "intervals": {"level": 0.95, "simbench_score": iv,
+    ...            "splits": {"grouped": {**iv, "pooled": True, "per_study": {"ess": ess}}}}}
+    >>> print("\\n".join(summary_lines(summary)))
+    m: SimBench score 1.00, 95% interval [0.00, 2.00]
+      grouped split 1.00 [0.00, 2.00] (pooled)
+      ess (grouped) -19.87: not estimable (fewer than 2 clusters per study)
+    """
+    iv = summary["intervals"]
+    head = iv["simbench_score"]
+    lines = [f"{summary['run']['name']}: SimBench score {fmt(head['estimate'])}, "
+             f"{iv['level']:.0%} interval {interval_text(head)}"]
+    lines += [f"  {split} split {fmt(s['estimate'])} {interval_text(s)}"
+              for split, s in iv["splits"].items()]
+    lines += [f"  {study} ({split}) {fmt(v['estimate'])}: {interval_text(v)}"
+              for split, s in iv["splits"].items() for study, v in s["per_study"].items()
+              if v.get("low") is None]
+    return lines
