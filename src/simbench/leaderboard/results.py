@@ -8,9 +8,28 @@ standard error of the row scores.
 
 Examples
 --------
->>> res = recompute_results(validated, all_items, n_resamples=1000, seed=0)  # doctest: +SKIP
->>> res["simbench_score"], res["interval"]["method"][:17]  # doctest: +SKIP
-(0.0, 'cluster bootstrap')
+A run of the uniform baseline on three made-up Pop items (``items`` stands for the full
+benchmark here):
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from simbench.data.schema import Item
+>>> from simbench.extraction.baselines import UniformBackend
+>>> from simbench.runs import RunSettings, execute_run
+>>> def item(i, human):
+...     return Item(f"pop/{i}", "pop", i, "Jester", "jester", "You like jokes.", "Rate it.",
+...                 ("A", "B"), ("Funny", "Not funny"), human, tuple(100 * p for p in human), 10)
+>>> items = [item(0, (0.25, 0.75)), item(1, (0.5, 0.5)), item(2, (0.9, 0.1))]
+>>> run = Path(tempfile.mkdtemp()) / "uniform"
+>>> settings = RunSettings(data_source="made-up", data_sha256="0" * 64, splits=("pop",))
+>>> _ = execute_run(UniformBackend(), items, run, settings=settings, progress=False)
+>>> from simbench.leaderboard import read_submission, validate_submission
+>>> res = recompute_results(validate_submission(read_submission(run), items), items,
+...                         n_resamples=50, seed=0)
+>>> round(res["simbench_score"], 9), res["failures"]["n_failed"], res["interval"]["seed"]
+(0.0, 0, 0)
+>>> res["interval"]["method"][:17], sorted(res["splits"])
+('cluster bootstrap', ['pop'])
 """
 
 from __future__ import annotations

@@ -2,12 +2,29 @@
 
 Examples
 --------
->>> plan, results = prepare_submission("runs/smollm2", leaderboard_repo="me/simbench-leaderboard",
-...                                    model_repo=None)  # doctest: +SKIP
->>> plan.leaderboard.files[0][0]  # doctest: +SKIP
-'submissions/smollm2/2026-11-27T08-00-00Z.json'
->>> build_leaderboard("submissions", "site")  # doctest: +SKIP
-{'csv': PosixPath('site/leaderboard.csv'), 'markdown': ..., 'html': ...}
+A run of the uniform baseline on three made-up Pop items (``items`` stands for the full
+benchmark here):
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from simbench.data.schema import Item
+>>> from simbench.extraction.baselines import UniformBackend
+>>> from simbench.runs import RunSettings, execute_run
+>>> def item(i, human):
+...     return Item(f"pop/{i}", "pop", i, "Jester", "jester", "You like jokes.", "Rate it.",
+...                 ("A", "B"), ("Funny", "Not funny"), human, tuple(100 * p for p in human), 10)
+>>> items = [item(0, (0.25, 0.75)), item(1, (0.5, 0.5)), item(2, (0.9, 0.1))]
+>>> run = Path(tempfile.mkdtemp()) / "uniform"
+>>> settings = RunSettings(data_source="made-up", data_sha256="0" * 64, splits=("pop",))
+>>> _ = execute_run(UniformBackend(), items, run, settings=settings, progress=False)
+>>> plan, results = prepare_submission(run, leaderboard_repo="me/simbench-leaderboard",
+...                                    model_repo=None, items=items, n_resamples=50,
+...                                    submitted_at="2026-11-27T08:00:00Z")
+>>> [path for path, _ in plan.leaderboard.files], plan.model, round(results["simbench_score"], 9)
+(['submissions/uniform/2026-11-27T08-00-00Z.json'], None, 0.0)
+>>> paths = build_leaderboard(run.parent, run.parent / "site", items=items, n_resamples=50)
+>>> sorted(p.name for p in paths.values())
+['index.html', 'leaderboard.csv', 'leaderboard.md']
 """
 
 from __future__ import annotations

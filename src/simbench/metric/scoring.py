@@ -5,11 +5,24 @@
 
 Examples
 --------
->>> from simbench import load_items  # doctest: +SKIP
->>> items = load_items("both")  # doctest: +SKIP
->>> preds = [{"item_id": it.item_id, "distribution": list(it.human_dist)} for it in items]  # doctest: +SKIP
->>> score_predictions(preds, items=items)["simbench_score"]  # doctest: +SKIP
+Three made-up Jester items stand for the full splits (the norms come from them). The human answers
+score 100, the uniform distribution 0; a failed row is scored as uniform, and counted:
+
+>>> from simbench.data.schema import Item
+>>> def item(i, human):
+...     return Item(f"pop/{i}", "pop", i, "Jester", "jester", "You like jokes.", "Rate it.",
+...                 ("A", "B"), ("Funny", "Not funny"), human, tuple(100 * p for p in human), 10)
+>>> items = [item(0, (0.25, 0.75)), item(1, (0.5, 0.5)), item(2, (0.9, 0.1))]
+>>> human = [{"item_id": it.item_id, "distribution": list(it.human_dist)} for it in items]
+>>> score_predictions(human, items=items)["simbench_score"]
 100.0
+>>> uniform = [{"item_id": it.item_id, "distribution": {"A": 0.5, "B": 0.5}} for it in items]
+>>> round(score_predictions(uniform, items=items)["simbench_score"], 9)
+0.0
+>>> rows = human[:2] + [{"item_id": "pop/2", "distribution": None, "status": "failed"}]
+>>> rows_scored, result = score_predictions_rows(rows, items=items)
+>>> result["failures"]["n_failed"], rows_scored.item_ids, rows_scored.failed.tolist()
+(1, ('pop/0', 'pop/1', 'pop/2'), [False, False, True])
 """
 
 from __future__ import annotations

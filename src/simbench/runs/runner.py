@@ -14,13 +14,27 @@ Every file is written through :class:`~.folder.RunFolder` and the records of :mo
 
 Examples
 --------
->>> from simbench import load_items, select_items  # doctest: +SKIP
->>> from simbench.extraction.baselines import UniformBackend  # doctest: +SKIP
->>> items = load_items("both")  # doctest: +SKIP
->>> result = execute_run(UniformBackend(), select_items(items, 2), "runs/uniform",  # doctest: +SKIP
-...                      settings=RunSettings.for_items(items, source="data"), all_items=items)
->>> round(result.scores["simbench_score"], 9)  # doctest: +SKIP
-0.0
+The uniform baseline on three made-up items (``items`` stands for the full splits here: the norms
+of the scores come from them); a second call finds every item finished and predicts nothing:
+
+>>> import tempfile
+>>> from simbench.data.schema import Item
+>>> from simbench.extraction.baselines import UniformBackend
+>>> def item(i, human):
+...     return Item(f"pop/{i}", "pop", i, "Jester", "jester", "You like jokes.",
+...                 "Rate it.\\n\\nOptions:\\n(A): Funny\\n(B): Not funny", ("A", "B"),
+...                 ("Funny", "Not funny"), human, tuple(100 * p for p in human), 10)
+>>> items = [item(0, (0.25, 0.75)), item(1, (0.5, 0.5)), item(2, (0.9, 0.1))]
+>>> settings = RunSettings(data_source="made-up items", data_sha256="0" * 64, splits=("pop",))
+>>> out = tempfile.mkdtemp()
+>>> result = execute_run(UniformBackend(), items, out, settings=settings, progress=False)
+>>> result.n_items, result.n_computed, result.n_failed, round(result.scores["simbench_score"], 9)
+(3, 3, 0, 0.0)
+>>> result.run_info["status"], result.run_info["data"]["n_predictions"]
+('complete', 3)
+>>> again = execute_run(UniformBackend(), items, out, settings=settings, progress=False)
+>>> again.n_skipped, again.n_computed, len(again.run_info["history"])
+(3, 0, 2)
 """
 
 from __future__ import annotations
