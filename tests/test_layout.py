@@ -12,13 +12,19 @@ deliberate exceptions:
   (``cli/report.py`` runs ``simbench.report``).
 
 Anything else that shares a name is listed in :data:`SHARED_ON_PURPOSE` with the reason.
+
+The run folder has one owner too: its file names are spelled in ``runs/folder.py`` alone; every
+other module uses the constants (``simbench.runs.PREDICTIONS_FILE``...), help texts included.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from collections import defaultdict
 from pathlib import Path
+
+from simbench.runs import PREDICTIONS_FILE, RUN_INFO_FILE, SCORES_FILE
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "simbench"
 _SPECIAL = {"__init__.py", "__main__.py"}
@@ -75,3 +81,31 @@ def test_no_module_is_named_like_a_package_outside_the_cli() -> None:
     clashes = {name: paths for name, paths in modules.items() if name in packages
                and any(not p.startswith("cli/") for p in paths)}
     assert not clashes, f"modules named like a package: {clashes}"
+
+
+def _string_literals(tree: ast.Module) -> list[ast.Constant]:
+    """The string constants of a module that are not docstrings."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_the_run_folder_file_names_are_spelled_in_one_module() -> None:
+    names = (PREDICTIONS_FILE, RUN_INFO_FILE, SCORES_FILE)
+    found: dict[str, list[int]] = defaultdict(list)
+    for root, dirs, files in os.walk(PACKAGE, followlinks=True):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = Path(root) / name
+                for node in _string_literals(ast.parse(path.read_text(encoding="utf-8"))):
+                    if any(n in node.value for n in names):
+                        found[path.relative_to(PACKAGE).as_posix()].append(node.lineno)
+    assert set(found) == {"runs/folder.py"}, (
+        f"run folder file names written out outside runs/folder.py (use the constants of "
+        f"simbench.runs): {dict(found)}")
