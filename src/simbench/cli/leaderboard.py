@@ -1,4 +1,5 @@
-"""``simbench leaderboard build``: the leaderboard as CSV, Markdown and a static HTML page."""
+"""``simbench leaderboard build``: the leaderboard as CSV, Markdown and a static HTML page;
+``simbench leaderboard space``: the leaderboard as a Hub Space (a Gradio app), written and pushed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,33 @@ def register(sub: Any) -> None:
     b.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     b.set_defaults(func=_build)
 
+    s = lsub.add_parser(
+        "space", help="write (and push) the leaderboard as a Gradio Space",
+        description="Write a ready Hugging Face Space folder: README.md with the Space front matter "
+                    "(sdk: gradio, pinned sdk_version, tags: [leaderboard]), app.py and "
+                    "requirements.txt. The app reads submissions/ of the leaderboard dataset "
+                    "(or $SIMBENCH_SUBMISSIONS_DIR), validates and re-scores every entry as "
+                    "'leaderboard build' does, and serves the board, per-model panels, a scaling "
+                    "panel and a Submit tab. Run it locally with "
+                    "'SIMBENCH_SUBMISSIONS_DIR=<folder> python DIR/app.py'.",
+        epilog="Example: simbench leaderboard space --out space --submissions-repo "
+               "me/simbench-leaderboard --push --repo me/simbench-board")
+    s.add_argument("--out", required=True, help="folder to write the Space into")
+    s.add_argument("--submissions-repo", metavar="ID",
+                   help="leaderboard dataset repository the app reads (default: the Space "
+                        "variable SIMBENCH_SUBMISSIONS_REPO)")
+    s.add_argument("--title", default="SimBench leaderboard", help="the Space title")
+    s.add_argument("--package", metavar="SPEC",
+                   help="requirement line installing simbench in the Space (default: "
+                        "simbench-eval[report]==<this version>)")
+    s.add_argument("--push", action="store_true", help="upload the folder as a Gradio Space")
+    s.add_argument("--repo", metavar="ID", help="the Space repository id for --push")
+    s.add_argument("--private", action="store_true", help="create the Space as private")
+    s.add_argument("--pr", action="store_true", help="open a pull request instead of committing")
+    s.add_argument("--dry-run", action="store_true",
+                   help="with --push: list what would be committed, upload nothing")
+    s.set_defaults(func=_space)
+
 
 def _build(args: argparse.Namespace) -> int:
     from ..leaderboard import build_leaderboard
@@ -35,4 +63,30 @@ def _build(args: argparse.Namespace) -> int:
                               n_resamples=args.n_resamples, seed=args.seed)
     rows = paths["csv"].read_text(encoding="utf-8").count("\n") - 1
     print(f"wrote {rows} rows: " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _space(args: argparse.Namespace) -> int:
+    from ..errors import CLIError
+    from ..leaderboard.space import plan_space_upload, push_space, write_space
+
+    if args.push and not args.repo:
+        raise CLIError("--push needs --repo OWNER/NAME (the Space repository)")
+    if args.repo and not args.push:
+        raise CLIError("--repo is only used with --push")
+    paths = write_space(args.out, submissions_repo=args.submissions_repo, title=args.title,
+                        package=args.package)
+    print(f"wrote the Space: {', '.join(str(p) for p in paths.values())}")
+    if not args.push:
+        print(f"try it: SIMBENCH_SUBMISSIONS_DIR=<submissions folder> python {paths['app']}")
+        return 0
+    plan = plan_space_upload(args.out)
+    if args.dry_run:
+        print(f"would commit {len(plan)} files to Space {args.repo}"
+              f"{' as a pull request' if args.pr else ''}:")
+        for rel, size in plan:
+            print(f"  add {rel} ({size:,} bytes)")
+        return 0
+    info = push_space(args.out, args.repo, private=args.private, create_pr=args.pr)
+    print(f"committed {len(plan)} files: {getattr(info, 'commit_url', info)}")
     return 0
