@@ -14,6 +14,22 @@ last row stops. This loop:
 Tokens are chosen exactly as ``generate`` would with the same hooks: greedy (``argmax``) at
 temperature 0, else :class:`~._generation_hooks.SeededGumbelSampler`'s per-row draw, so a row's
 text depends only on its prompt and seed (tested against ``generate``).
+
+Examples
+--------
+>>> from simbench.extraction.hf._batching import left_pad
+>>> from simbench.extraction.hf.tiny import tiny_model
+>>> model, tok = tiny_model()
+>>> prompts = [tok("How funny is this joke?")["input_ids"], tok("Why?")["input_ids"]]
+>>> ids, mask = left_pad(prompts, pad_id=tok.eos_token_id, device="cpu")
+>>> with torch.inference_mode():
+...     state = prefill(model, ids, mask, max_new_tokens=5)
+...     both = decode(model, state, [0, 1], max_new_tokens=5, temperature=1.0, top_k=50,
+...                   seeds=[7, 8], eos=set())
+...     again = decode(model, state, [1], max_new_tokens=5, temperature=1.0, top_k=50,
+...                    seeds=[8], eos=set())  # a retry of row 1 alone, from the stored prompt
+>>> [len(t) for t in both], again[0] == both[1]
+([5, 5], True)
 """
 
 from __future__ import annotations

