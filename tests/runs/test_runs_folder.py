@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simbench.extraction.base import Prediction
+from simbench.errors import SimBenchError
+from simbench.extraction import Prediction
 from simbench.runs import (
     RunFolder,
     RunFolderError,
@@ -148,7 +149,8 @@ def test_an_invalid_run_record_is_never_written(tmp_path: Path) -> None:
 
 def test_an_invalid_prediction_is_never_written(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path)
-    with folder.writer() as w, pytest.raises(RunFolderError, match=(
+    # the record refuses to be built (Prediction checks "strict"), and the writer would too
+    with folder.writer() as w, pytest.raises(SimBenchError, match=(
             r"item 'pop/1': field 'distribution': values sum to 1\.5, more than "
             r"sum_tolerance=1e-06 away from 1")):
         w.write(Prediction("pop/1", {"A": 0.75, "B": 0.75}, 0.5, "0" * 16))

@@ -16,7 +16,7 @@ True
 >>> Prediction("pop/5", {"A": 0.5, "B": 0.6}, None, "0" * 16)
 Traceback (most recent call last):
 ...
-simbench.errors.DistributionError: pop/5: field 'distribution': values sum to 1.1, more than sum_tolerance=1e-06 away from 1
+simbench.errors.DistributionError: item 'pop/5': field 'distribution': values sum to 1.1, more than sum_tolerance=1e-06 away from 1
 """
 
 from __future__ import annotations
@@ -87,20 +87,21 @@ class Prediction:
             DistributionError: a distribution that is missing (ok), present (failed) or invalid;
                 a ``label_mass`` that is not a finite number ``>= 0``.
         """
-        check_choice(self.status, STATUSES, f"{self.item_id}: status")
+        where = f"item {self.item_id!r}"
+        check_choice(self.status, STATUSES, f"{where}: status")
         if self.status == "ok" and self.distribution is None:
-            raise DistributionError(self.item_id, "distribution", "status 'ok' needs a distribution")
+            raise DistributionError(where, "distribution", "status 'ok' needs a distribution")
         if self.status == "failed" and self.distribution is not None:
-            raise DistributionError(self.item_id, "distribution",
+            raise DistributionError(where, "distribution",
                                     "a failed prediction has no distribution")
         if self.distribution is not None:
             check_distribution(self.distribution, tuple(self.distribution), policy="strict",
-                               where=self.item_id)
+                               where=where)
         # Not capped at 1: the release protocol sums overlapping token sets and can exceed it.
         mass = self.label_mass
         if mass is not None and (isinstance(mass, bool) or not isinstance(mass, int | float)
                                  or not math.isfinite(mass) or mass < 0.0):
-            raise DistributionError(self.item_id, "label_mass",
+            raise DistributionError(where, "label_mass",
                                     f"{mass!r} is not a finite number >= 0")
 
     @classmethod

@@ -33,6 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..choices import Method, Protocol, ResolvedPromptMode, Status
+
 __all__ = [
     "RUN_SCHEMA_VERSION",
     "DataInfo",
@@ -112,10 +114,10 @@ class RunInfo(_Strict):
     created_at: str | None = None
     finished_at: str | None = None
     status: Literal["running", "complete"] | None = None
-    method: Literal["token_probs", "verbalized", "uniform"]
+    method: Literal[Method, "uniform"]  # "uniform": baseline runs written before backend "uniform"
     backend: str | None = None
-    protocol: Literal["default", "release"] | None
-    prompt_mode: Literal["chat", "base"] | None = None
+    protocol: Protocol | None
+    prompt_mode: ResolvedPromptMode | None = None
     model: ModelInfo
     chat_template_hash: str | None = None
     #: label -> token id; under the release protocol, label -> the ids of its token set.
@@ -160,7 +162,7 @@ class PredictionRow(_Strict):
     distribution: dict[str, float] | list[float] | None
     label_mass: float | None = None
     prompt_hash: str | None = None
-    status: Literal["ok", "failed"] = "ok"
+    status: Status = "ok"
     error: str | None = None
     raw_outputs: list[str] | None = None
 
