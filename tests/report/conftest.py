@@ -80,6 +80,19 @@ def tiny_runs(tiny_llama_dir: Path, tiny_llama_base_dir: Path,
 
 
 @pytest.fixture(scope="session")
+def tiny_chat_as_base(tiny_runs: dict[str, Path], tiny_llama_dir: Path) -> Path:
+    """The chat run's model again, with ``--prompt-mode base``, in another folder: two runs of one
+    model (the same display name) on the same 50 items."""
+    from simbench.cli import main
+
+    folder = tiny_runs["chat"].parent / "tiny-chat-as-base"
+    rc = main(["run", "--model", str(tiny_llama_dir), "--prompt-mode", "base", "--limit-per-study",
+               "2", "--seed", "0", "--out", str(folder), "--no-progress"])
+    assert rc == 0, "simbench run --prompt-mode base failed"
+    return folder
+
+
+@pytest.fixture(scope="session")
 def tiny_report(tiny_runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``simbench report`` of the tiny chat run compared with the base run and with itself."""
     from simbench.cli import main

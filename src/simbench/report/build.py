@@ -72,7 +72,7 @@ from .tables import (
     study_table,
 )
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "distinct_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +145,31 @@ def _markdown(title: str, meta: str, tables: list[Table], figures: list[Figure],
     return "\n".join(parts) + "\n"
 
 
-def _distinct_names(runs: list[RunData]) -> list[RunData]:
-    """Runs of the same model from different folders (e.g. chat and base prompts) get the folder
-    name appended to their display name."""
+def distinct_names(runs: Sequence[RunData]) -> list[RunData]:
+    """The runs, where runs of the same model from different folders (e.g. chat and base prompts)
+    get the folder name appended to their display name, so a report or notebook tells them apart.
+
+    >>> from pathlib import Path
+    >>> from simbench.stats import RunData
+    >>> def run(folder):
+    ...     return RunData(Path(folder), "smollm2", {}, (), None, None, None)
+    >>> [r.name for r in distinct_names([run("runs/chat"), run("runs/base"), run("runs/chat")])]
+    ['smollm2 (chat)', 'smollm2 (base)', 'smollm2 (chat)']
+    >>> [r.name for r in distinct_names([run("runs/chat")])]
+    ['smollm2']
+    >>> [r.name for r in distinct_names([run("a/run"), run("b/run")])]  # same folder names
+    ['smollm2 (a/run)', 'smollm2 (b/run)']
+    """
+    runs = list(runs)
+
     def clash(r: RunData) -> bool:
         return any(o.name == r.name and o.path != r.path for o in runs)
 
-    return [replace(r, name=f"{r.name} ({r.path.name})") if clash(r) else r for r in runs]
+    def label(r: RunData) -> str:
+        same = [o for o in runs if o.name == r.name and o.path.name == r.path.name]
+        return r.path.as_posix() if any(o.path != r.path for o in same) else r.path.name
+
+    return [replace(r, name=f"{r.name} ({label(r)})") if clash(r) else r for r in runs]
 
 
 def build_report(
@@ -187,7 +205,7 @@ def build_report(
         from ..data.load import load_items
 
         items = load_items("both", source=source)
-    run, *others = _distinct_names([load_run(p, items=items) for p in [run_dir, *compare]])
+    run, *others = distinct_names([load_run(p, items=items) for p in [run_dir, *compare]])
     analysis = analyse_run(run, seed=seed, n_resamples=n_resamples, level=level, n_draws=n_draws)
     comps = [analyse_comparison(run, o, seed=seed, n_resamples=n_resamples, level=level)
              for o in others]
