@@ -10,6 +10,7 @@ import pytest
 from simbench.errors import SimBenchError
 from simbench.extraction import Prediction
 from simbench.runs import (
+    PredictionRow,
     RunFolder,
     RunFolderError,
     check_compatible,
@@ -155,6 +156,18 @@ def test_an_invalid_prediction_is_never_written(tmp_path: Path) -> None:
             r"sum_tolerance=1e-06 away from 1")):
         w.write(Prediction("pop/1", {"A": 0.75, "B": 0.75}, 0.5, "0" * 16))
     assert folder.predictions_path.read_text() == ""
+
+
+def test_the_writer_checks_records_that_bypass_prediction(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    row = PredictionRow(item_id="pop/1", distribution={"A": 0.75, "B": 0.75}, status="ok")
+    with folder.writer() as w, pytest.raises(RunFolderError, match=(
+            r"invalid prediction: item 'pop/1': field 'distribution': values sum to 1\.5")):
+        w.write(row)
+    with folder.writer() as w:
+        w.write(PredictionRow(item_id="pop/2", distribution={"A": 0.25, "B": 0.75}))
+    assert json.loads(folder.predictions_path.read_text()) == {
+        "item_id": "pop/2", "distribution": {"A": 0.25, "B": 0.75}}
 
 
 def test_prediction_lines_list_every_problem_and_a_folder_means_its_file(tmp_path: Path) -> None:
