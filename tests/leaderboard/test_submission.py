@@ -27,7 +27,7 @@ def test_a_real_uniform_run_is_accepted(uniform_run, all_items):
     assert sub.splits == ("pop", "grouped")
     assert len(sub.items) == len(sub.rows) == len(all_items) == 13510
     assert [r.item_id for r in sub.rows] == [it.item_id for it in all_items]
-    assert sub.run.method == "uniform" and not sub.failed.any()
+    assert sub.run.backend == "uniform" and sub.run.method == "token_probs" and not sub.failed.any()
 
 
 def test_deleted_item_and_negative_distribution_are_both_named(uniform_run, copy_run, all_items):
@@ -66,7 +66,8 @@ def test_every_problem_is_listed_at_once(uniform_run, copy_run, all_items):
     info = json.loads((run / "run.json").read_text())
     info["model"]["id"] = ""  # provenance: empty model id
     del info["data"]["sha256"]  # provenance: no data hash
-    info["method"] = "token_probs"  # a model run needs a protocol and a revision
+    # a model run (not the baseline) needs a protocol and a revision
+    info["backend"], info["protocol"] = "transformers", None
     info["extra_key"] = 1  # unknown field
     (run / "run.json").write_text(json.dumps(info))
 

@@ -144,7 +144,9 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
         splits = res["splits"]
         rows.append(BoardRow(
             model=run.model.id, model_type=_model_type(run.model.type, run.prompt_mode),
-            method=run.method, score=res["simbench_score"], low=res["low"], high=res["high"],
+            # a baseline answers every method alike: the board names it by its backend
+            method="uniform" if run.backend == "uniform" else run.method,
+            score=res["simbench_score"], low=res["low"], high=res["high"],
             pop=splits["pop"]["score"] if "pop" in splits else None,
             grouped=splits["grouped"]["score"] if "grouped" in splits else None,
             protocol=run.protocol, revision=run.model.revision or run.model.content_hash,
