@@ -15,20 +15,20 @@ choice                 values
 :data:`PromptMode`     ``auto`` (chat when the tokenizer has a chat template), ``chat``, ``base``;
                        a backend records the resolved mode (:data:`ResolvedPromptMode`)
 :data:`BackendName`    ``transformers`` (in process), ``openai`` (an OpenAI-compatible server),
-                       ``uniform`` (the baseline: ``1/K`` for each of an item's ``K`` options)
+                       ``uniform`` (the baseline: ``1/K`` for each of an item's ``K`` options),
+                       ``vllm`` (vLLM's offline engine in process, ``docs/scaling.md``)
 :data:`Status`         a prediction's ``ok`` or ``failed``
 :data:`Dtype`          how a transformers model's weights are loaded
 =====================  =====================================================================
 
-Planned values: method ``sampling`` (labels sampled from the model and counted) and backend
-``vllm`` (vLLM in process). Adding a value to a type here, and the class that implements it to
+Planned value: method ``sampling`` (labels sampled from the model and counted). Adding a value to a type here, and the class that implements it to
 the registry of :mod:`simbench.extraction.factory`, is the whole registration; a test checks that
 every method and backend named here has a class registered.
 
 Examples
 --------
 >>> METHODS, BACKENDS
-(('token_probs', 'verbalized'), ('transformers', 'openai', 'uniform'))
+(('token_probs', 'verbalized'), ('transformers', 'openai', 'uniform', 'vllm'))
 >>> check_choice("release", PROTOCOLS, "protocol")
 'release'
 >>> check_choice("greedy", METHODS, "method")
@@ -70,7 +70,7 @@ PromptMode = Literal["auto", "chat", "base"]
 #: A prompt mode once ``"auto"`` is resolved (what provenance records).
 ResolvedPromptMode = Literal["chat", "base"]
 #: Which engine produces the predictions.
-BackendName = Literal["transformers", "openai", "uniform"]
+BackendName = Literal["transformers", "openai", "uniform", "vllm"]
 #: The status of one prediction.
 Status = Literal["ok", "failed"]
 #: How a transformers model's weights are loaded (``auto``: float32 on CPU, bfloat16 on a GPU).

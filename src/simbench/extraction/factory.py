@@ -97,6 +97,10 @@ REGISTRY: dict[tuple[Method, BackendName], Entry] = {
     ("verbalized", "openai"): Entry(f"{_SERVER}.openai_backend", "OpenAIBackend", "name", "openai"),
     ("token_probs", "uniform"): Entry("simbench.extraction.baselines", "UniformBackend", "none"),
     ("verbalized", "uniform"): Entry("simbench.extraction.baselines", "UniformBackend", "none"),
+    ("token_probs", "vllm"): Entry("simbench.extraction.vllm.token_probs", "VLLMLogprobBackend",
+                                   "name", "vllm"),
+    ("verbalized", "vllm"): Entry("simbench.extraction.vllm.verbalized", "VLLMVerbalizedBackend",
+                                  "name", "vllm"),
 }
 #: Options passed only to classes that accept them, never an error.
 SOFT_OPTIONS = frozenset({"seed", "method", "model_id", "revision", "content_hash"})

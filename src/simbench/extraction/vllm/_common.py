@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,9 @@ class VLLMBackendBase(Backend):
         if method != self._METHOD:
             raise OptionError(f"method: {type(self).__name__} implements {self._METHOD!r}, "
                               f"not {method!r}")
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise OptionError("--backend vllm under torchrun: every rank would start an engine on "
+                              "the same GPUs; run one process with --data-parallel-size instead")
         self.seed = seed
         self.chunk_size = self._AUTO_CHUNK if batch_size == "auto" else \
             positive_int(batch_size, "batch_size")

@@ -32,12 +32,11 @@ def _visible_gpus() -> list[str]:
     env = os.environ.get("CUDA_VISIBLE_DEVICES")
     if env is not None:
         return [d for d in env.split(",") if d.strip()]
-    try:
-        import torch
+    from vllm.platforms import current_platform
 
-        return [str(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-    except ImportError:
+    if current_platform.device_type == "cpu":
         return []
+    return [str(i) for i in range(current_platform.device_count())]  # type: ignore[attr-defined]
 
 
 def _worker(rank: int, module: str, cls_name: str, model: str, kwargs: Mapping[str, Any],
@@ -83,13 +82,12 @@ class DataParallelPool:
                  tensor_parallel_size: int = 1, pipeline_parallel_size: int = 1) -> None:
         import multiprocessing
 
+        from ..hf.models import load_tokenizer
         from .engine import _resolve
 
         t0 = time.perf_counter()
         path, _ = _resolve(model)
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.tokenizer = load_tokenizer(path)
         per = tensor_parallel_size * pipeline_parallel_size
         gpus = _visible_gpus()
         if gpus and len(gpus) < size * per:

@@ -299,12 +299,13 @@ def load_engine(model: str, *, dtype: str = "auto", seed: int = 0, prefix_cache:
         if not (lora_path / "adapter_config.json").is_file():
             raise ExtractionError(f"--lora {lora}: not a LoRA adapter folder (no adapter_config.json)")
         lora_pair = (lora_path.name, str(lora_path.resolve()))
-    from transformers import AutoTokenizer
     from vllm import LLM
 
+    from ..hf.models import load_tokenizer
+
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as e:
+        tokenizer = load_tokenizer(path)  # the transformers engine's tokenizer, the same files
+    except ValueError as e:
         raise ExtractionError(f"cannot load the tokenizer of model {model!r} ({path}): {e}") from None
     device = _device()
     kw = engine_kwargs(path, device="cpu" if device == "cpu" else "cuda", dtype=dtype, seed=seed,
