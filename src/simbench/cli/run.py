@@ -45,6 +45,19 @@ def _batch_size(value: str) -> int | str:
     return value if value == "auto" else _positive_int(value)
 
 
+def _engine_arg(value: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` as ``(key, value)``, the value parsed as JSON when it is JSON."""
+    import json
+
+    key, sep, raw = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        return key.strip(), json.loads(raw)
+    except ValueError:
+        return key.strip(), raw
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "run", help="evaluate a model: write predictions, provenance and scores to a run folder",
@@ -91,6 +104,22 @@ def register(sub: Any) -> None:
     g.add_argument("--timeout", type=float, help="seconds per request")
     g.add_argument("--tokenizer", help="tokenizer folder or Hub id of the served model: renders its "
                                        "chat template for --method token_probs --backend openai")
+    v = p.add_argument_group("vLLM engine (--backend vllm; docs/scaling.md)")
+    v.add_argument("--tensor-parallel-size", type=_positive_int, metavar="N",
+                   help="GPUs per model replica, splitting each layer")
+    v.add_argument("--pipeline-parallel-size", type=_positive_int, metavar="N",
+                   help="stages of layers per replica (across nodes with the Ray executor)")
+    v.add_argument("--data-parallel-size", type=_positive_int, metavar="N",
+                   help="replicas, one process each, each scoring part of the items")
+    v.add_argument("--gpu-memory-utilization", type=float, metavar="F",
+                   help="fraction of each GPU's memory vLLM may take (on CPU: of the memory)")
+    v.add_argument("--max-model-len", type=_positive_int, metavar="TOKENS",
+                   help="longest prompt plus generation the engine reserves KV cache for")
+    v.add_argument("--quantization", help="vLLM quantization method, e.g. fp8, awq, gptq")
+    v.add_argument("--lora", metavar="FOLDER", help="a LoRA adapter applied to every request")
+    v.add_argument("--engine-arg", action="append", type=_engine_arg, metavar="KEY=VALUE",
+                   help="any other vllm.EngineArgs field (value read as JSON when it parses); "
+                        "repeatable")
     p.add_argument("--out", required=True, help="run folder (created; resumed if it exists)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_run)
@@ -102,22 +131,26 @@ _GENERATING = ("verbalized",)
 #: backends and the methods it applies to, the backend class's option it sets or ``None`` when it
 #: says how to load the model).
 _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str | None]] = {
-    "--dtype": ("dtype", "auto", ("transformers",), _ALL, None),
+    "--dtype": ("dtype", "auto", ("transformers", "vllm"), _ALL, None),
     "--device": ("device", "auto", ("transformers",), _ALL, None),
     "--device-map": ("device_map", None, ("transformers",), _ALL, None),
-    "--batch-size": ("batch_size", "auto", ("transformers",), _ALL, "batch_size"),
-    "--no-prefix-cache": ("no_prefix_cache", False, ("transformers",), ("token_probs",),
+    "--batch-size": ("batch_size", "auto", ("transformers", "vllm"), _ALL, "batch_size"),
+    "--no-prefix-cache": ("no_prefix_cache", False, ("transformers", "vllm"), ("token_probs",),
                           "prefix_cache"),
-    "--max-new-tokens": ("max_new_tokens", None, ("transformers", "openai"), _GENERATING,
+    "--max-new-tokens": ("max_new_tokens", None, ("transformers", "openai", "vllm"), _GENERATING,
                          "max_new_tokens"),
-    "--temperature": ("temperature", None, ("transformers", "openai"), _GENERATING,
+    "--temperature": ("temperature", None, ("transformers", "openai", "vllm"), _GENERATING,
                       "temperature"),
-    "--retries": ("retries", None, ("transformers", "openai"), _GENERATING, "retries"),
+    "--retries": ("retries", None, ("transformers", "openai", "vllm"), _GENERATING, "retries"),
     "--base-url": ("base_url", None, ("openai",), _ALL, "base_url"),
     "--api-key-env": ("api_key_env", None, ("openai",), _ALL, "api_key_env"),
     "--concurrency": ("concurrency", None, ("openai",), _ALL, "concurrency"),
     "--timeout": ("timeout", None, ("openai",), _ALL, "timeout"),
     "--tokenizer": ("tokenizer", None, ("openai",), ("token_probs",), "tokenizer"),
+    **{f"--{name.replace('_', '-')}": (name, None, ("vllm",), _ALL, name)
+       for name in ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size",
+                    "gpu_memory_utilization", "max_model_len", "quantization", "lora")},
+    "--engine-arg": ("engine_arg", None, ("vllm",), _ALL, "engine_args"),
 }
 
 
@@ -130,6 +163,9 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             opts[option] = getattr(args, attr)
     if "prefix_cache" in opts:  # --no-prefix-cache turns the (default) cache off
         opts["prefix_cache"] = False if opts["prefix_cache"] else None
+    if backend == "vllm":  # vLLM loads the model itself: it takes the dtype as an option
+        opts["dtype"] = args.dtype
+        opts["engine_args"] = dict(opts.get("engine_args") or []) or None
     return opts
 
 

@@ -148,6 +148,7 @@ def run_evaluation(
         built = create_backend(method, backend, loaded, **options)
     else:
         built = create_backend(method, backend, model, **options)
+        load_s = getattr(built, "load_s", None)  # a backend that starts its own engine (vllm)
     try:
         return execute_run(built, items, out, settings=settings, all_items=all_items,
                            model_info=model_info, load_s=load_s, dist=dist, progress=progress)
