@@ -72,6 +72,6 @@ def test_prompt_longer_than_the_engine_takes(vllm_engine: Any, all_items: list[A
     from simbench.extraction.vllm import VLLMLogprobBackend
 
     item = all_items[0]
-    long = dataclasses.replace(item, question="word " * 3000 + item.question)
+    long = dataclasses.replace(item, question="word " * 10000 + item.question)
     with pytest.raises(ExtractionError, match=rf"item {item.item_id}: the prompt has \d+ tokens"):
         list(VLLMLogprobBackend(engine=vllm_engine).predict([long], progress=False))

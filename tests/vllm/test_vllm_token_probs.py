@@ -93,3 +93,22 @@ def test_duplicate_prompts_are_one_request(vllm_engine: Any, agreement_items: li
     preds = list(backend.predict([item, twin], progress=False))
     assert sorted(p.item_id for p in preds) == sorted([item.item_id, twin.item_id])
     assert preds[0].distribution == preds[1].distribution
+
+
+def test_data_parallel_replicas_agree(vllm_engine: Any, agreement_items: list[Item]) -> None:
+    """--data-parallel-size 2: two engines in two processes score their shares; same results."""
+    from simbench.extraction.vllm import VLLMLogprobBackend
+
+    items = agreement_items[:6]
+    backend = VLLMLogprobBackend("smollm2", dtype="float32", data_parallel_size=2,
+                                 engine_args={"kv_cache_memory_bytes": 512 * 1024**2})
+    try:
+        got = {p.item_id: p for p in backend.predict(items, progress=False)}
+        assert backend.device == "cpu x 2 replicas"
+        assert backend.provenance()["data_parallel_size"] == 2
+    finally:
+        backend.close()
+    want = {p.item_id: p for p in VLLMLogprobBackend(engine=vllm_engine).predict(items,
+                                                                                  progress=False)}
+    max_dp, _, _ = _compare(got, want)
+    assert max_dp < MAX_ABS_DP
