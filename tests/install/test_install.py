@@ -22,8 +22,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory, simbench_data: Path) -> 
     hf_home = tmp_path_factory.mktemp("hf_home")
     proc = run_cli(["install"], hf_home, tmp_path_factory.mktemp("cwd"), data=simbench_data)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "21 of 21 configs current" in proc.stdout
-    assert "evaluate module cache" in proc.stdout and ": current" in proc.stdout
+    assert proc.stdout.startswith("registered 21 configs in ")
+    assert "and the metric in " in proc.stdout and "evaluate-metric--simbench" in proc.stdout
     return hf_home
 
 
@@ -116,7 +116,7 @@ def test_a_rerun_writes_nothing_and_check_says_current(installed: Path, tmp_path
     before = {p: p.stat().st_mtime_ns for p in arrow}
     proc = run_cli(["install"], hf_home, tmp_path / "cwd", data=simbench_data)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("already registered and current (21 configs and the metric)")
+    assert proc.stdout.startswith("already registered and current: 21 configs in ")
     assert {p: p.stat().st_mtime_ns for p in arrow} == before
     check = run_cli(["install", "--check"], hf_home, tmp_path / "cwd", data=simbench_data)
     assert check.returncode == 0, check.stderr
@@ -132,3 +132,21 @@ def test_check_before_install_lists_what_is_missing(tmp_path: Path, simbench_dat
     assert "moral_machine            missing" in proc.stdout
     assert "metrics/evaluate-metric--simbench: missing (run 'simbench install')" in proc.stdout
     assert proc.stdout.rstrip().endswith("not current: run 'simbench install'")
+
+
+def _python_blocks(path: Path) -> list[str]:
+    return [b.split("```", 1)[0] for b in path.read_text().split("```python\n")[1:]]
+
+
+def test_the_cards_examples_run_as_written_from_an_empty_folder(installed: Path,
+                                                                tmp_path: Path) -> None:
+    """The dataset card and the metric card use the bare names; after install they just work."""
+    repo = Path(__file__).resolve().parents[2]
+    (dataset_block,) = _python_blocks(repo / "dataset_card.md")
+    assert 'load_dataset("simbench", "moral_machine", split="pop")' in dataset_block
+    code = dataset_block + "\nprint(len(mm), len(grouped))\n"
+    assert run_python(code, installed, tmp_path / "a").strip().splitlines()[-1] == "500 6343"
+    metric_blocks = _python_blocks(repo / "simbench_metric" / "README.md")
+    assert 'evaluate.load("simbench")' in metric_blocks[0]
+    code = "\n".join(metric_blocks) + "\nprint(results['simbench_score'])\n"
+    assert run_python(code, installed, tmp_path / "b").strip().splitlines() == ["50.0", "100.0"]

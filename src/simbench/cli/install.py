@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
         description="Build the Hub configs from the release and register them in the datasets cache "
                     "as 'simbench', and the metric in evaluate's module cache, so that "
                     "load_dataset('simbench', CONFIG) and evaluate.load('simbench') work from any "
-                    "folder, offline too (about 15 s).",
+                    "folder, offline too (about 20 s).",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", help="release file or folder (default: $SIMBENCH_DATA, then the Hub "
                                     "dataset pitehu/SimBench)")
@@ -57,16 +57,19 @@ def _install(args: argparse.Namespace) -> int:
         return 0 if status.ok else 1
     result = install(args.source, force=args.force, metric=not args.no_metric)
     status = result.status
-    if result.skipped:
-        print(f"already registered and current ({len(status.configs)} configs"
-              f"{' and the metric' if status.metric_state == 'current' else ''}): nothing to do "
-              "('simbench install --check' lists them, --force rebuilds)")
-    else:
+    if not status.ok:  # a library did not find what was written: show everything
         print("\n".join(status.lines()))
-        print(f"registered in {result.seconds:.1f}s")
-    print("use: load_dataset('simbench', 'moral_machine', split='pop')"
-          + ("  evaluate.load('simbench')" if status.metric_state == "current" else ""))
-    return 0 if status.ok else 1
+        return 1
+    metric = f" and the metric in {status.metric_root}" if status.metric_state == "current" else ""
+    if result.skipped:
+        print(f"already registered and current: {len(status.configs)} configs in "
+              f"{status.dataset_root}{metric}; nothing to do (--check lists them, --force rebuilds)")
+    else:
+        print(f"registered {len(status.configs)} configs in {status.dataset_root}{metric} in "
+              f"{result.seconds:.1f}s ('simbench install --check' lists them)")
+    print("use them from any folder: load_dataset('simbench', 'moral_machine', split='pop')"
+          + (", evaluate.load('simbench')" if metric else ""))
+    return 0
 
 
 def _uninstall(args: argparse.Namespace) -> int:
