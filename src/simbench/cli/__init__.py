@@ -8,11 +8,14 @@ heavy libraries (torch, transformers, evaluate, matplotlib) inside ``func`` only
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import importlib.util
 import logging
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import CLIError, SimBenchError
@@ -32,9 +35,48 @@ _COMMAND_MODULES = (
 
 
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<value>[^']*)' \(choose from (?P<choices>.*)\)$")
+
+
+def _did_you_mean(message: str) -> str:
+    """Add the closest choice to argparse's "invalid choice" message (any other message as is).
+
+    >>> _did_you_mean("argument --split: invalid choice: 'popp' (choose from 'pop', 'grouped', 'both')")
+    "argument --split: invalid choice: 'popp' (choose from 'pop', 'grouped', 'both'); did you mean 'pop'?"
+    >>> _did_you_mean("argument --split: invalid choice: 'x' (choose from pop, grouped, both)")
+    "argument --split: invalid choice: 'x' (choose from pop, grouped, both)"
+    """
+    match = _INVALID_CHOICE.search(message)
+    if not match:
+        return message
+    choices = [c.strip().strip("'\"") for c in match["choices"].split(",")]
+    close = difflib.get_close_matches(match["value"], choices, n=1, cutoff=0.6)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: the problem, the closest choice, where to read more."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_did_you_mean(message)} (see '{self.prog} --help')\n")
+
+
+def _verbose_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``-v`` after any sub-command too (``simbench run -v ...``), counted like before it."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for child in {id(p): p for p in action.choices.values()}.values():
+            if not any("-v" in a.option_strings for a in child._actions):
+                # SUPPRESS: when not given here, the count from before the sub-command stays
+                child.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                                   help="more logging (-vv: debug); also accepted before the command")
+            _verbose_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="simbench",
         description="SimBench: how faithfully do language models simulate human answer distributions?",
         epilog="Run 'simbench <command> --help' for the options of a command.",
@@ -45,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in _COMMAND_MODULES:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name).register(sub)
+    _verbose_everywhere(parser)
     return parser
 
 

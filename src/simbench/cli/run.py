@@ -13,7 +13,8 @@ __all__ = ["register"]
 
 _EPILOG = """\
 examples:
-  # a real evaluation: SmolLM2-135M-Instruct, 3 items per study of both splits (~3 min on 2 CPUs)
+  # a real evaluation: SmolLM2-135M-Instruct, 3 items per study of both splits
+  # (75 items: about 3 CPU-minutes)
   simbench run --model smollm2 --limit-per-study 3 --out runs/smollm2
   # any causal LM from the Hub or a local folder, all 13,510 items, on a GPU in bfloat16
   simbench run --model Qwen/Qwen2.5-0.5B --device cuda --dtype bfloat16 --out runs/qwen05
@@ -42,7 +43,22 @@ def _positive_int(value: str) -> int:
 
 def _batch_size(value: str) -> int | str:
     """``'auto'`` or a positive integer."""
-    return value if value == "auto" else _positive_int(value)
+    if value == "auto":
+        return value
+    try:
+        return _positive_int(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {value!r}") from None
+
+
+def _study(value: str) -> str:
+    """A study slug or release name, as its slug (an unknown one names the closest)."""
+    from ..data.registry import get_study
+
+    try:
+        return get_study(value).slug
+    except KeyError as e:
+        raise argparse.ArgumentTypeError(e.args[0]) from None
 
 
 def _engine_arg(value: str) -> tuple[str, Any]:
@@ -89,8 +105,10 @@ def register(sub: Any) -> None:
     d = p.add_argument_group("data")
     d.add_argument("--data", help="SimBench release file or folder (default: $SIMBENCH_DATA, then "
                                   "the Hub dataset)")
-    d.add_argument("--split", choices=("pop", "grouped", "both"), default="both")
-    d.add_argument("--studies", nargs="+", metavar="STUDY", help="study slugs or release names")
+    d.add_argument("--split", choices=("pop", "grouped", "both"), default="both",
+                   help="SimBenchPop (7,167 items), SimBenchGrouped (6,343) or both (default: both)")
+    d.add_argument("--studies", nargs="+", metavar="STUDY", type=_study,
+                   help="study slugs or release names (default: all 20)")
     d.add_argument("--limit-per-study", type=_positive_int, metavar="N",
                    help="a seeded stratified sample of N items per split and study")
     d.add_argument("--seed", type=int, default=0, help="seed of the sample and of sampling (0)")
