@@ -321,6 +321,7 @@ def load_tokenizer(name: str) -> Any:
         ExtractionError: when the tokenizer cannot be found or loaded.
     """
     spec = resolve_model_spec(name)
+    _check_hub_id(spec)
     try:
         if spec.kind == "alias" and _hub_offline():
             return AutoTokenizer.from_pretrained(str(smollm2_folder()))
@@ -334,6 +335,31 @@ def _hub_offline() -> bool:
     from huggingface_hub import constants
 
     return bool(constants.HF_HUB_OFFLINE)
+
+
+def _unknown_model(name: str, why: str) -> ExtractionError:
+    """The error for a name that is no folder, no alias and no loadable Hub id: close alias, all aliases."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), list(ALIASES), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    aliases = ", ".join(f"{a!r} ({hub_id})" for a, hub_id in ALIASES.items())
+    return ExtractionError(f"model {name!r} is neither a local folder, a built-in alias nor {why}; "
+                           f"{hint}built-in aliases: {aliases}")
+
+
+def _check_hub_id(spec: ModelSpec) -> None:
+    """Offline, a Hub id must be in the Hugging Face cache: say so instead of a network error."""
+    if spec.kind != "hub" or not _hub_offline():
+        return
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = isinstance(try_to_load_from_cache(spec.path_or_id, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        cached = False
+    if not cached:
+        raise _unknown_model(spec.name, "a Hub id in the Hugging Face cache (offline mode is on)")
 
 
 def _load_alias(spec: ModelSpec, torch_dtype: Any, device: str, device_map: str | None
@@ -376,6 +402,7 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
     """
     t0 = time.perf_counter()
     spec = resolve_model_spec(name)
+    _check_hub_id(spec)
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
     snapshot: Path | None
@@ -390,6 +417,8 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
             source = spec.path_or_id
             revision, snapshot = _hub_revision(spec.path_or_id)
     except OSError as e:
+        if spec.kind == "hub" and "not a valid model identifier" in str(e):
+            raise _unknown_model(name, "a model on the Hub") from None
         raise ExtractionError(f"cannot load model {name!r}: {e}") from None
     return LoadedModel(
         model=model, tokenizer=tok, model_id=name, source=source, revision=revision,
