@@ -99,9 +99,9 @@ class VerbalizedBackend(Backend):
     def __init__(self, model: Any, tokenizer: Any, *, method: Method = "verbalized",
                  model_id: str | None = None, protocol: Protocol | str = "default",
                  prompt_mode: PromptMode | str = "auto", batch_size: int | str = "auto",
-                 seed: int = 0,
-                 max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS, temperature: float = 1.0,
-                 retries: int = 5, first_temperature: float | None = None, top_k: int = 50,
+                 seed: int = 0, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+                 temperature: float = 1.0, retries: int = 5,
+                 first_temperature: float | None = None, top_k: int = 50,
                  stop_on_json: bool = True, reuse_prompt: bool = True) -> None:
         if method != "verbalized":
             raise OptionError(f"method: VerbalizedBackend implements 'verbalized', not {method!r}")
