@@ -160,12 +160,19 @@ class LeaderboardError(SimBenchError, ValueError):
 
 
 class SubmissionError(ProblemsError, LeaderboardError):
-    """A rejected submission. ``problems`` lists every problem, each naming its item or field."""
+    """A rejected submission. ``problems`` lists every problem, each naming its item or field.
 
-    def __init__(self, problems: Sequence[str], origin: str) -> None:
+    ``summary``, when given, is the first line of the message (what to do about the commonest
+    cause, e.g. a sample run that lacks most items), before the list of problems.
+    """
+
+    def __init__(self, problems: Sequence[str], origin: str, summary: str | None = None) -> None:
         self.origin = origin
-        super().__init__(
-            f"submission {origin} rejected: {_plural(len(problems), 'problem')}", problems)
+        self.summary = summary
+        head = f"submission {origin} rejected: {_plural(len(problems), 'problem')}"
+        if summary:
+            head = f"submission {origin} rejected: {summary}\n{_plural(len(problems), 'problem')}"
+        super().__init__(head, problems)
 
 
 # -- registration in the Hugging Face caches (simbench install) ---------------------------------

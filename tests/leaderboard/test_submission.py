@@ -57,7 +57,7 @@ def test_the_cli_rejects_it_naming_both_problems(uniform_run, copy_run, capsys):
     code = main(["submit", str(run), "--leaderboard", "me/board", "--dry-run"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "rejected: 2 problems" in err and "'pop/17': missing" in err
+    assert "2 problems:" in err and "'pop/17': missing" in err  # after the one-line summary
     assert "grouped/5" in err and "negative" in err
 
 

@@ -132,11 +132,14 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
     root = Path(folder)
     rows: list[BoardRow] = []
     problems: list[str] = []
+    incomplete: list[str] = []  # entries that lack items: said first, in one line
     for path in find_submissions(root):
         rel = path.relative_to(root).as_posix()
         try:
             sub = validate_submission(read_submission(path), all_items)
         except SubmissionError as e:
+            if e.summary:
+                incomplete.append(rel)
             problems.extend(f"{rel}: {p}" for p in e.problems)
             continue
         res = recompute_results(sub, all_items, n_resamples=n_resamples, seed=seed)
@@ -153,7 +156,13 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
             submitted_at=run.finished_at or run.created_at, entry=rel,
             splits="+".join(sub.splits)))
     if problems:
-        raise SubmissionError(problems, str(root))
+        summary = None
+        if incomplete:
+            summary = (f"submissions need every item of a split, and {len(incomplete)} lack items "
+                       f"({', '.join(incomplete[:3])}{', ...' if len(incomplete) > 3 else ''}): "
+                       "complete each run with 'simbench run' on its folder (it resumes), then "
+                       "submit it again")
+        raise SubmissionError(problems, str(root), summary=summary)
     logger.info("re-scored %d submissions from %s", len(rows), root)
     return rows
 

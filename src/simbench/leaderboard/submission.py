@@ -37,7 +37,8 @@ benchmark here):
 >>> validate_submission(read_submission(run), items + [item(3, (0.3, 0.7))])
 Traceback (most recent call last):
 ...
-simbench.errors.SubmissionError: submission .../uniform rejected: 1 problem:
+simbench.errors.SubmissionError: submission .../uniform rejected: submissions need every item of a split: 1 of the 4 items of pop have no prediction (a sample run?); complete the run (it resumes, computing only the missing items): simbench run --model uniform --split pop --out .../uniform
+1 problem:
   - item 'pop/3': missing (every item of a submitted split must be predicted exactly once)
 """
 
@@ -208,7 +209,8 @@ def validate_submission(raw: RawSubmission, items: Sequence[Item]) -> ValidatedS
         problems.extend(e.problems)
     problems.extend(_coverage_problems(ids, wanted, splits, {it.split for it in items}))
     if problems or run is None or validated is None:
-        raise SubmissionError(problems or [f"{RUN_INFO_FILE}: missing"], raw.origin)
+        raise SubmissionError(problems or [f"{RUN_INFO_FILE}: missing"], raw.origin,
+                              summary=_incomplete_summary(ids, wanted, raw))
     by_id = {m.item_id: m for m in models}
     return ValidatedSubmission(
         run=run,
@@ -284,6 +286,58 @@ def _validate_rows(
             continue
         good.append((where, row))
     return good, models, ids
+
+
+def _incomplete_summary(ids: Sequence[str], wanted: Sequence[Item], raw: RawSubmission) -> str | None:
+    """One line for a submission that lacks items (a sample run): the rule and the command that
+    completes the run; ``None`` when no item is missing.
+
+    >>> raw = RawSubmission("runs/smol", {"model": {"id": "smollm2"}, "method": "token_probs",
+    ...                     "data": {"splits": ["pop", "grouped"]}}, (), ())
+    >>> _incomplete_summary([], [], raw) is None
+    True
+    """
+    present = set(ids)
+    missing = sum(1 for it in wanted if it.item_id not in present)
+    if not missing:
+        return None
+    splits = sorted({it.split for it in wanted}, key=("pop", "grouped").index)
+    return (f"submissions need every item of a split: {missing:,} of the {len(wanted):,} items of "
+            f"{' and '.join(splits)} have no prediction (a sample run?); complete the run (it "
+            f"resumes, computing only the missing items): {_full_run_command(raw.run, raw.origin)}")
+
+
+def _full_run_command(run: Any, origin: str) -> str:
+    """The ``simbench run`` command that completes a run recorded by ``run`` (its provenance).
+
+    >>> _full_run_command({"model": {"id": "smollm2"}, "method": "token_probs",
+    ...                   "backend": "transformers", "protocol": "default", "prompt_mode": "auto",
+    ...                   "data": {"splits": ["pop", "grouped"]}}, "smol.json")
+    'simbench run --model smollm2 --out runs/smollm2'
+    >>> _full_run_command({"model": {"id": "m"}, "method": "verbalized", "backend": "openai",
+    ...                   "data": {"splits": ["pop"]}}, "sub.json")
+    'simbench run --model m --method verbalized --backend openai --base-url URL --split pop --out runs/m'
+    >>> _full_run_command({"model": {"id": "uniform"}, "backend": "uniform", "prompt_mode": "base",
+    ...                    "data": {"splits": ["pop", "grouped"]}}, "sub.json")
+    'simbench run --model uniform --out runs/uniform'
+    """
+    run = run if isinstance(run, dict) else {}
+    model = run.get("model") if isinstance(run.get("model"), dict) else {}
+    name = str(model.get("id") or "MODEL")
+    parts = ["simbench", "run", "--model", name]
+    options = (("--method", "method", "token_probs"), ("--backend", "backend", "transformers"),
+               ("--protocol", "protocol", "default"), ("--prompt-mode", "prompt_mode", "auto"))
+    for flag, key, default in options if run.get("backend") != "uniform" else ():
+        value = run.get(key)
+        if value and value != default:
+            parts += [flag, str(value)]
+    if run.get("backend") == "openai":
+        parts += ["--base-url", "URL"]
+    splits = (run.get("data") or {}).get("splits") if isinstance(run.get("data"), dict) else None
+    if isinstance(splits, list) and len(splits) == 1:
+        parts += ["--split", str(splits[0])]
+    out = origin if Path(origin).is_dir() else f"runs/{name.replace('/', '--')}"
+    return " ".join(parts + ["--out", out])
 
 
 def _coverage_problems(ids: Sequence[str], wanted: Sequence[Item], splits: set[str],
