@@ -11,6 +11,13 @@ Examples
 
 from __future__ import annotations
 
+from .permute import (
+    PermutationSpec,
+    cyclic_orders,
+    permute_item,
+    random_orders,
+    to_original,
+)
 from .protocol import (
     ANSWER_PREFIX,
     QUESTION_PREFIX,
@@ -31,15 +38,20 @@ from .render import (
 
 __all__ = [
     "ANSWER_PREFIX",
+    "PermutationSpec",
     "PromptRenderer",
     "QUESTION_PREFIX",
     "SYSTEM_PREFIX",
     "base_prompt_text",
     "chat_template_hash",
+    "cyclic_orders",
     "ending",
     "has_chat_template",
+    "permute_item",
+    "random_orders",
     "resolve_prompt_mode",
     "system_text",
+    "to_original",
     "token_probs_ending",
     "user_text",
     "verbalized_ending",
