@@ -9,7 +9,8 @@ once, where it enters (:func:`check_choice`), and is typed from there on.
 choice                 values
 =====================  =====================================================================
 :data:`Method`         ``token_probs`` (label probabilities after ``"("``), ``verbalized``
-                       (the model writes a JSON object of percentages)
+                       (the model writes a JSON object of percentages), ``sampling`` (labels
+                       sampled after ``"("`` and counted, ``docs/methods.md``)
 :data:`Protocol`       ``default`` (the corrected protocol), ``release`` (the original
                        release's quirks, to reproduce published numbers)
 :data:`PromptMode`     ``auto`` (chat when the tokenizer has a chat template), ``chat``, ``base``;
@@ -21,20 +22,20 @@ choice                 values
 :data:`Dtype`          how a transformers model's weights are loaded
 =====================  =====================================================================
 
-Planned value: method ``sampling`` (labels sampled from the model and counted). Adding a value to a type here, and the class that implements it to
-the registry of :mod:`simbench.extraction.factory`, is the whole registration; a test checks that
+Adding a value to a type here, and the class that implements it to the registry of
+:mod:`simbench.extraction.factory`, is the whole registration; a test checks that
 every method and backend named here has a class registered.
 
 Examples
 --------
 >>> METHODS, BACKENDS
-(('token_probs', 'verbalized'), ('transformers', 'openai', 'uniform', 'vllm'))
+(('token_probs', 'verbalized', 'sampling'), ('transformers', 'openai', 'uniform', 'vllm'))
 >>> check_choice("release", PROTOCOLS, "protocol")
 'release'
 >>> check_choice("greedy", METHODS, "method")
 Traceback (most recent call last):
 ...
-simbench.errors.OptionError: method 'greedy' is not one of 'token_probs', 'verbalized'
+simbench.errors.OptionError: method 'greedy' is not one of 'token_probs', 'verbalized', 'sampling'
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 #: How a model's answer distribution is elicited.
-Method = Literal["token_probs", "verbalized"]
+Method = Literal["token_probs", "verbalized", "sampling"]
 #: The prompt protocol: the corrected one, or the original release's for reproduction.
 Protocol = Literal["default", "release"]
 #: How the prompt is rendered; ``"auto"`` picks chat when the tokenizer has a chat template.

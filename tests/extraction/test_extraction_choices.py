@@ -37,8 +37,9 @@ def test_the_prompt_protocol_has_an_ending_for_every_method() -> None:
 
     assert set(_ENDINGS) == set(choices.METHODS)
     assert ending(("A", "B"), "token_probs").endswith("**Answer**: (")
-    with pytest.raises(OptionError, match="method 'sampling' is not one of"):
-        ending(("A", "B"), "sampling")  # type: ignore[arg-type]
+    assert ending(("A", "B"), "sampling") == ending(("A", "B"), "token_probs")
+    with pytest.raises(OptionError, match="method 'greedy' is not one of"):
+        ending(("A", "B"), "greedy")  # type: ignore[arg-type]
 
 
 def test_no_second_copy_of_a_choice_remains() -> None:

@@ -68,7 +68,12 @@ class Prediction:
         prompt_hash: :func:`prompt_hash` of the exact prompt text sent to the model.
         status: ``"ok"`` or ``"failed"``.
         error: why the item failed (``None`` when ok).
-        raw_outputs: verbalized/remote methods: the raw generations, for audit.
+        raw_outputs: verbalized/remote methods: the raw generations, for audit; sampling:
+            the raw text of the samples that were not a label.
+        permutations: ``--permutations``: one record per order asked (the order, and what the
+            model gave for the shown labels: see :mod:`simbench.extraction.permuted`).
+        samples: ``method="sampling"``: ``{"n", "counts", "n_unparsed"}`` (see
+            :mod:`simbench.extraction.sampling`).
     """
 
     item_id: str
@@ -78,6 +83,8 @@ class Prediction:
     status: Status = "ok"
     error: str | None = None
     raw_outputs: tuple[str, ...] = ()
+    permutations: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    samples: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         """Check the record.
@@ -106,15 +113,18 @@ class Prediction:
 
     @classmethod
     def failed(cls, item_id: str, *, prompt_hash: str, error: str,
-               raw_outputs: Sequence[str] = ()) -> Prediction:
+               raw_outputs: Sequence[str] = (),
+               permutations: Sequence[dict[str, Any]] = (),
+               samples: dict[str, Any] | None = None) -> Prediction:
         """A failed prediction: no distribution, the reason in ``error``."""
         return cls(item_id, None, None, prompt_hash, status="failed", error=error,
-                   raw_outputs=tuple(raw_outputs))
+                   raw_outputs=tuple(raw_outputs), permutations=tuple(permutations),
+                   samples=samples)
 
     def to_json(self) -> dict[str, Any]:
         """The ``predictions.jsonl`` line as a dict (see ``docs/run-folder.md``).
 
-        ``error`` and ``raw_outputs`` are present only when set.
+        ``error``, ``raw_outputs``, ``permutations`` and ``samples`` are present only when set.
         """
         out: dict[str, Any] = {
             "item_id": self.item_id,
@@ -127,6 +137,10 @@ class Prediction:
             out["error"] = self.error
         if self.raw_outputs:
             out["raw_outputs"] = list(self.raw_outputs)
+        if self.permutations:
+            out["permutations"] = [dict(p) for p in self.permutations]
+        if self.samples is not None:
+            out["samples"] = dict(self.samples)
         return out
 
     @classmethod
@@ -142,6 +156,8 @@ class Prediction:
             status=check_choice(obj.get("status", "ok"), STATUSES, "status"),
             error=obj.get("error"),
             raw_outputs=tuple(obj.get("raw_outputs") or ()),
+            permutations=tuple(dict(p) for p in obj.get("permutations") or ()),
+            samples=None if obj.get("samples") is None else dict(obj["samples"]),
         )
 
 

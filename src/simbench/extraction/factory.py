@@ -11,9 +11,19 @@ token_probs     transformers    ``simbench.extraction.hf.token_probs.Transformer
 verbalized      transformers    ``simbench.extraction.hf.verbalized.VerbalizedBackend``
 token_probs     openai          ``simbench.extraction.server.openai_backend.OpenAIBackend``
 verbalized      openai          ``simbench.extraction.server.openai_backend.OpenAIBackend``
+sampling        transformers    ``simbench.extraction.hf.sampling.TransformersSamplingBackend``
+sampling        openai          ``simbench.extraction.server.openai_backend.OpenAIBackend``
 token_probs     uniform         ``simbench.extraction.baselines.UniformBackend``
 verbalized      uniform         ``simbench.extraction.baselines.UniformBackend``
+sampling        uniform         ``simbench.extraction.baselines.UniformBackend``
+token_probs     vllm            ``simbench.extraction.vllm.token_probs.VLLMLogprobBackend``
+verbalized      vllm            ``simbench.extraction.vllm.verbalized.VLLMVerbalizedBackend``
+sampling        vllm            ``simbench.extraction.vllm.sampling.VLLMSamplingBackend``
 ==============  ==============  =================================================================
+
+**Answer-order permutations** are not a method: ``create_backend(..., permutations="cyclic")``
+(or ``"random:N"``) wraps whichever class is chosen in
+:class:`~simbench.extraction.permuted.PermutedBackend`, so every method and backend has them.
 
 **How a wing registers.** A wing is a sub-package of :mod:`simbench.extraction` holding every
 module that imports its engine (``hf/`` imports torch and transformers, ``server/`` httpx; a
@@ -49,6 +59,7 @@ from typing import Any, Literal
 
 from ..choices import BACKENDS, METHODS, BackendName, Method, check_choice
 from ..errors import ExtractionError, OptionError
+from ..prompts.permute import PermutationSpec
 from .base import Backend
 
 __all__ = [
@@ -101,6 +112,12 @@ REGISTRY: dict[tuple[Method, BackendName], Entry] = {
                                    "name", "vllm"),
     ("verbalized", "vllm"): Entry("simbench.extraction.vllm.verbalized", "VLLMVerbalizedBackend",
                                   "name", "vllm"),
+    ("sampling", "transformers"): Entry(f"{_HF}.sampling", "TransformersSamplingBackend", "loaded",
+                                        "hf"),
+    ("sampling", "openai"): Entry(f"{_SERVER}.openai_backend", "OpenAIBackend", "name", "openai"),
+    ("sampling", "uniform"): Entry("simbench.extraction.baselines", "UniformBackend", "none"),
+    ("sampling", "vllm"): Entry("simbench.extraction.vllm.sampling", "VLLMSamplingBackend", "name",
+                                "vllm"),
 }
 #: Options passed only to classes that accept them, never an error.
 SOFT_OPTIONS = frozenset({"seed", "method", "model_id", "revision", "content_hash"})
@@ -191,7 +208,8 @@ def _accepted(cls: type, options: Mapping[str, Any], where: str) -> dict[str, An
     return out
 
 
-def create_backend(method: str, backend: str, model: Any = None, **options: Any) -> Backend:
+def create_backend(method: str, backend: str, model: Any = None, *,
+                   permutations: str | PermutationSpec | None = None, **options: Any) -> Backend:
     """Build the backend for ``method`` on ``backend``.
 
     Args:
@@ -202,12 +220,16 @@ def create_backend(method: str, backend: str, model: Any = None, **options: Any)
         model: what the backend takes (:func:`model_input`): a
             :class:`~simbench.extraction.hf.models.LoadedModel` for ``transformers``, the served
             model's name for ``openai``, nothing (``None``) for ``uniform``.
+        permutations: ``"none"`` (or ``None``), ``"cyclic"`` or ``"random:N"``: ask each item in
+            several answer orders (:class:`~simbench.extraction.permuted.PermutedBackend`; the
+            orders of ``random:N`` are drawn from ``options["seed"]``).
         **options: keyword arguments of the class (``None`` values are left out).
 
     Raises:
         OptionError: unknown combination, or an option the class does not take.
         ExtractionError: a missing module, or a model of the wrong kind.
     """
+    spec = PermutationSpec.parse(permutations, seed=int(options.get("seed") or 0))
     entry = _entry(method, backend)
     cls: Any = backend_class(method, backend)
     where = f"method {method!r} on backend {backend!r}"
@@ -226,4 +248,8 @@ def create_backend(method: str, backend: str, model: Any = None, **options: Any)
         if model is not None and model != backend:
             raise ExtractionError(f"{where} takes no model, got {model!r}")
         built = cls(**_accepted(cls, opts, where))
+    if spec.active:
+        from .permuted import PermutedBackend
+
+        built = PermutedBackend(built, spec)
     return built

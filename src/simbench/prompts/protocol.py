@@ -85,6 +85,7 @@ def ending(labels: Sequence[str], method: Method = "token_probs") -> str:
 _ENDINGS: dict[Method, Callable[[Sequence[str]], str]] = {
     "token_probs": token_probs_ending,
     "verbalized": verbalized_ending,
+    "sampling": token_probs_ending,   # labels are sampled where token_probs reads them
 }
 
 

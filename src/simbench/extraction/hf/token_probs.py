@@ -69,7 +69,7 @@ class TransformersLogprobBackend(Backend):
         model_id, revision, content_hash: provenance of the model, as the loader knows it.
     """
 
-    method = "token_probs"
+    method: Method = "token_probs"
     name = "transformers"
 
     def __init__(self, model: Any, tokenizer: Any, *, method: Method = "token_probs",
@@ -239,6 +239,15 @@ class TransformersLogprobBackend(Backend):
 
     def _forward(self, rows: Sequence[Request], kv: dict[int, list[tuple[Any, Any]]]) -> list[list[float]]:
         """One batch: per row, the log-probability of each label (float32 full softmax)."""
+        with torch.inference_mode():
+            logp = torch.log_softmax(self._last_logits(rows, kv).float(), dim=-1)
+            flat = [i for r in rows for ids_ in r.label_ids for i in ids_]
+            rows_idx = [n for n, r in enumerate(rows) for ids_ in r.label_ids for _ in ids_]
+            picked = logp[torch.tensor(rows_idx), torch.tensor(flat)].cpu().tolist()
+        return _group_label_logps(rows, picked)
+
+    def _last_logits(self, rows: Sequence[Request], kv: dict[int, list[tuple[Any, Any]]]) -> Any:
+        """One batch: the next-token logits ``(rows, vocab)`` at each prompt's last position."""
         ids, mask = left_pad([r.suffix for r in rows], pad_id=self._pad_id, device=self.device)
         kwargs = self._keep_kwargs()
         if any(r.group >= 0 for r in rows):
@@ -252,13 +261,8 @@ class TransformersLogprobBackend(Backend):
             pos = positions(mask)
             kwargs["use_cache"] = False
         with torch.inference_mode():
-            logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
-                                **kwargs).logits[:, -1, :]
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            flat = [i for r in rows for ids_ in r.label_ids for i in ids_]
-            rows_idx = [n for n, r in enumerate(rows) for ids_ in r.label_ids for _ in ids_]
-            picked = logp[torch.tensor(rows_idx), torch.tensor(flat)].cpu().tolist()
-        return _group_label_logps(rows, picked)
+            return self.model(input_ids=ids, attention_mask=mask, position_ids=pos,
+                              **kwargs).logits[:, -1, :]
 
     def _keep_kwargs(self) -> dict[str, Any]:
         return {self._keep_kw: 1} if self._keep_kw else {}

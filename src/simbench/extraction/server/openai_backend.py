@@ -25,6 +25,15 @@ Token probabilities (``method="token_probs"``)
     reproduced here. A server that returns no logprobs (``transformers serve``) stops the run
     with :class:`ServerError`.
 
+Sampling (``method="sampling"``)
+    The token-probability prompt, ``POST {base_url}/completions`` with ``max_tokens=1``,
+    ``temperature`` (1.0), ``n=samples`` and a per-item ``seed``
+    (:meth:`~simbench.extraction.sampling.SamplingSettings.seed_for`); a server that returns
+    fewer choices than asked (``transformers serve`` ignores ``n``; llama.cpp allows one) is asked
+    again for the rest, with the seed plus the round. A sample counts for a label when its text
+    is exactly the label (as for token probabilities); the others are unparsed and kept
+    (:func:`~simbench.extraction.sampling.tally`).
+
 Transport: at most ``concurrency`` requests in flight; a 429, a 5xx, a timeout or a dropped
 connection is retried up to ``max_http_retries`` times with exponential back-off and jitter
 (``Retry-After`` honoured); 401/403/404 stop the run with a clear error; any other 4xx fails
@@ -59,6 +68,7 @@ from ...prompts import PromptRenderer, base_prompt_text, chat_template_hash, sys
 from ..attempts import AttemptSchedule, ItemAttempts
 from ..base import Backend, Prediction, prompt_hash
 from ..parsing import parse_verbalized
+from ..sampling import DEFAULT_SAMPLES, SamplingSettings, tally
 
 if TYPE_CHECKING:
     from ...data.schema import Item
@@ -84,12 +94,14 @@ class OpenAIBackend(Backend):
     Args:
         model: the served model's name (the ``model`` field of requests).
         base_url: e.g. ``http://localhost:8000/v1``.
-        method: ``"verbalized"`` or ``"token_probs"``.
+        method: ``"verbalized"``, ``"token_probs"`` or ``"sampling"``.
         api_key_env: environment variable holding the key; ``None``: ``OPENAI_API_KEY`` if set.
         protocol: ``"default"`` or ``"release"``.
         prompt_mode: token probabilities: ``"auto"``, ``"chat"`` or ``"base"``.
         tokenizer: token probabilities in chat mode: a tokenizer, or a folder / Hub id to load.
-        seed, max_new_tokens, temperature, retries, first_temperature: see :mod:`.attempts`.
+        seed, max_new_tokens, temperature, retries, first_temperature: see :mod:`.attempts`
+            (``temperature`` is also the sampling temperature of ``method="sampling"``).
+        samples: ``method="sampling"``: answers per item (30).
         concurrency: requests in flight (4).
         timeout: seconds per request (120).
         max_http_retries: retries of a request on 429/5xx/timeouts (5).
@@ -107,8 +119,14 @@ class OpenAIBackend(Backend):
                  max_new_tokens: int = 250, temperature: float = 1.0, retries: int = 5,
                  first_temperature: float | None = None, concurrency: int = 4,
                  timeout: float = 120.0, max_http_retries: int = 5, backoff: float = 1.0,
-                 top_logprobs: int = 20, missing: str = "zero", model_id: str | None = None) -> None:
+                 top_logprobs: int = 20, missing: str = "zero", model_id: str | None = None,
+                 samples: int = DEFAULT_SAMPLES) -> None:
         self.method: Method = check_choice(method, METHODS, "method")
+        self.sampling = SamplingSettings(samples=samples, temperature=temperature, seed=seed) \
+            if self.method == "sampling" else None
+        if self.sampling is not None and protocol != "default":
+            raise OptionError(f"protocol {protocol!r} does not apply to method 'sampling' (the "
+                              "release never sampled): use protocol 'default'")
         if missing not in MISSING_RULES:
             raise OptionError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
         if concurrency < 1 or max_http_retries < 0 or timeout <= 0 or top_logprobs < 1:
@@ -161,6 +179,9 @@ class OpenAIBackend(Backend):
                                       **self.schedule.provenance()}
         if self.method == "token_probs":
             generation = {"top_logprobs": self.top_logprobs, "missing_label_rule": self.missing}
+        if self.sampling is not None:
+            generation = {**self.sampling.provenance(),
+                          "requests": "n per request; the missing choices asked again"}
         return {
             "method": self.method, "backend": self.name, "protocol": self.protocol,
             "prompt_mode": self.prompt_mode,
@@ -175,7 +196,8 @@ class OpenAIBackend(Backend):
         """Yield predictions as requests finish (at most ``concurrency`` in flight)."""
         from tqdm.auto import tqdm
 
-        work = self._verbalized_item if self.method == "verbalized" else self._token_prob_item
+        work = {"verbalized": self._verbalized_item, "token_probs": self._token_prob_item,
+                "sampling": self._sampling_item}[self.method]
         bar = tqdm(total=len(items), disable=not progress, desc=f"{self.method} via server",
                    unit="item")
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
@@ -243,6 +265,32 @@ class OpenAIBackend(Backend):
                 f"({sorted(top, key=top.__getitem__, reverse=True)[:5]}...)"))
         return Prediction(item.item_id, dist, min(mass, 1.0), phash)
 
+    def _sampling_item(self, item: Item) -> Prediction:
+        assert self.sampling is not None
+        text = self.prompt_text(item)
+        phash = prompt_hash(text)
+        n, seed = self.sampling.samples, self.sampling.seed_for(item.item_id)
+        texts: list[str] = []
+        for round_ in range(n):  # at worst one choice per request
+            want = n - len(texts)
+            body = {"model": self.model, "prompt": text, "max_tokens": 1,
+                    "temperature": float(self.sampling.temperature), "n": want,
+                    "seed": (seed + round_) % 2**31}
+            try:
+                got = _choice_texts(self._post("/completions", body, item.item_id))[:want]
+            except _ItemError as e:
+                return Prediction.failed(item.item_id, prompt_hash=phash, error=str(e),
+                                         raw_outputs=texts)
+            if not got:
+                return Prediction.failed(item.item_id, prompt_hash=phash, raw_outputs=texts,
+                                         error="the server returned no choices")
+            texts.extend(got)
+            if len(texts) == n:
+                break
+        labels = tuple(item.option_labels)
+        return tally(item.item_id, labels, [t if t in labels else None for t in texts], texts,
+                     phash)
+
     # ----------------------------------------------------------------- transport
 
     def _http(self) -> Any:
@@ -307,7 +355,7 @@ def _auth_headers(api_key_env: str | None) -> dict[str, str]:
 
 def _token_prob_renderer(method: Method, tokenizer: Any, prompt_mode: str,
                          protocol: Protocol) -> PromptRenderer | None:
-    if method != "token_probs" or (tokenizer is None and prompt_mode in ("auto", "base")):
+    if method == "verbalized" or (tokenizer is None and prompt_mode in ("auto", "base")):
         return None
     if tokenizer is None:
         raise ExtractionError("token probabilities in chat mode need the model's tokenizer to "
@@ -328,6 +376,18 @@ def _chat_content(reply: Mapping[str, Any]) -> str:
     except (KeyError, IndexError, TypeError, AttributeError):
         return ""
     return content if isinstance(content, str) else ""
+
+
+def _choice_texts(reply: Mapping[str, Any]) -> list[str]:
+    """The text of every choice of a completions reply (``""`` for a choice without text)."""
+    choices = reply.get("choices") if isinstance(reply, Mapping) else None
+    if not isinstance(choices, list):
+        raise _ItemError(f"unexpected reply (no choices): {json.dumps(reply)[:200]}")
+    texts: list[str] = []
+    for choice in choices:
+        text = choice.get("text") if isinstance(choice, Mapping) else None
+        texts.append(text if isinstance(text, str) else "")
+    return texts
 
 
 def _top_logprobs(reply: Mapping[str, Any]) -> dict[str, float]:

@@ -110,8 +110,8 @@ class VLLMLogprobBackend(VLLMBackendBase):
             engine options (:func:`~.engine.load_engine`).
     """
 
-    method = "token_probs"
-    _METHOD = "token_probs"
+    method: Method = "token_probs"
+    _METHOD: Method = "token_probs"
     _AUTO_CHUNK = 512
 
     def __init__(self, model: str | None = None, *, method: Method | str = "token_probs",
