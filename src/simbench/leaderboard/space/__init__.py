@@ -55,7 +55,7 @@ from .scaling import (
 from .scaling_panel import fits_markdown, scaling_points, scaling_view
 from .store import ENV_VARS, BoardState, BoardStore, SpaceConfig
 from .upload import UploadCheck, check_upload, open_pull_request, upload_markdown
-from .views import board_html, model_details, per_study_html, per_study_rows
+from .views import board_html, model_details, per_study_html, per_study_rows, plots_html
 
 __all__ = [
     "COVERAGE_CHOICES",
@@ -91,6 +91,7 @@ __all__ = [
     "per_study_html",
     "per_study_rows",
     "plan_space_upload",
+    "plots_html",
     "published_entries",
     "push_space",
     "rank_entries",

@@ -170,11 +170,12 @@ def score_entry(path: Path, rel: str, all_items: Sequence[Item], *, n_resamples:
     splits = res["splits"]
     row = BoardRow(
         model=run.model.id, model_type=_model_type(run.model.type, run.prompt_mode),
-        method=run.method, score=res["simbench_score"], low=res["low"], high=res["high"],
+        method=run.method_label, score=res["simbench_score"], low=res["low"], high=res["high"],
         pop=splits["pop"]["score"] if "pop" in splits else None,
         grouped=splits["grouped"]["score"] if "grouped" in splits else None,
         protocol=run.protocol, revision=run.model.revision or run.model.content_hash,
-        submitted_at=run.finished_at or run.created_at, entry=rel, splits="+".join(sub.splits))
+        submitted_at=run.finished_at or run.created_at, entry=rel, splits="+".join(sub.splits),
+        dtype=run.model.dtype)
     info = run.model_dump(mode="json")
     return BoardEntry(row, "submitted", results=res, run=info, path=path, entry=rel,
                       family=model_family(run.model.id), size=lookup_size(run.model.id, info))

@@ -35,6 +35,7 @@ from .views import (
     board_html,
     model_details,
     per_study_html,
+    plots_html,
     rejected_markdown,
     status_markdown,
 )
@@ -87,27 +88,28 @@ class _Panels:
     def __init__(self, store: BoardStore) -> None:
         self.store = store
         self.plot_dir = Path(tempfile.mkdtemp(prefix="simbench-space-"))
-        self.plots: dict[str, list[tuple[str, str]]] = {}
+        self.plots: dict[str, str] = {}
 
-    def model(self, key: str | None) -> tuple[str, str, list[tuple[str, str]]]:
+    def model(self, key: str | None) -> tuple[str, str, str]:
+        """The details, the per-study table and the report plots of one entry."""
         state = self.store.state()
         entry = state.entry(key) if key else None
         if entry is None:
-            return "Choose a model.", "", []
+            return "Choose a model.", "", ""
         text = model_details(entry)
         if entry.results is None:
-            return text, "", []
+            return text, "", ""
         if entry.key not in self.plots:
             out = self.plot_dir / f"plots-{len(self.plots)}"
             try:
                 figs = report_plots(entry, self.store.items(), out,
                                     n_resamples=self.store.config.report_resamples,
                                     seed=self.store.config.seed)
-                self.plots[entry.key] = [(str(p), title) for p, title in figs]
             except SimBenchError as e:
                 logger.exception("report plots of %s failed", entry.key)
-                return text + f"\n\nThe report plots could not be drawn: {e}", \
-                    per_study_html(entry.results), []
+                return (text + f"\n\nThe report plots could not be drawn: {e}",
+                        per_study_html(entry.results), "")
+            self.plots[entry.key] = plots_html(figs)
         return text, per_study_html(entry.results), self.plots[entry.key]
 
     def check(self, file: Any) -> tuple[str, UploadCheck | None, Any]:
@@ -167,8 +169,7 @@ def build_app(config: SpaceConfig | None = None, *, store: BoardStore | None = N
                                     elem_id="model-select")
                 details = gr.Markdown("Choose a model.", elem_id="model-details")
                 studies = gr.HTML("", elem_id="model-studies", js_on_load=None)
-                gallery = gr.Gallery(label="Plots of simbench report", columns=2,
-                                     elem_id="model-plots", height="auto")
+                plots = gr.HTML("", elem_id="model-plots", js_on_load=None)
             with gr.Tab("Scaling", id="scaling"):
                 fig, fits = scaling_view(state.entries)
                 scaling_plot = gr.Plot(fig, elem_id="scaling-plot", format="png")
@@ -202,12 +203,16 @@ def build_app(config: SpaceConfig | None = None, *, store: BoardStore | None = N
                     rejected_markdown(st.rejected))
 
         outputs = [version, status, board, model, scaling_plot, scaling_fits, rejected]
+        # One queue for everything that redraws the board, so the last change always wins.
+        board_queue = {"concurrency_id": "board", "concurrency_limit": 1}
         for f in (method, coverage, source):
-            f.change(view, filters, board)
-        query.input(view, filters, board)
-        reload.click(lambda seen, *a: refresh(seen, *a, force=True), [version, *filters], outputs)
-        timer.tick(refresh, [version, *filters], outputs)
-        model.change(panels.model, model, [details, studies, gallery])
+            f.change(view, filters, board, **board_queue)  # type: ignore[arg-type]
+        query.change(view, filters, board, trigger_mode="always_last",
+                    **board_queue)  # type: ignore[arg-type]
+        reload.click(lambda seen, *a: refresh(seen, *a, force=True), [version, *filters], outputs,
+                     **board_queue)  # type: ignore[arg-type]
+        timer.tick(refresh, [version, *filters], outputs, **board_queue)  # type: ignore[arg-type]
+        model.change(panels.model, model, [details, studies, plots])
         check_btn.click(panels.check, upload, [verdict, checked, pr_btn])
         pr_btn.click(panels.open_pr, checked, pr_out)
     return demo

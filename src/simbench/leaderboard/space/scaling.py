@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...runs import RUN_INFO_FILE
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -217,7 +219,7 @@ def lookup_size(name: str, run: Mapping[str, Any] | None = None) -> ModelSize | 
         details = run.get("backend_details") or {}
         n = details.get("n_parameters") if isinstance(details, Mapping) else None
         if isinstance(n, (int, float)) and not isinstance(n, bool) and n > 0:
-            return ModelSize(float(n) / 1e9, "run.json")
+            return ModelSize(float(n) / 1e9, RUN_INFO_FILE)
     known = _BY_KEY.get(name.lower()) or _BY_KEY.get(name.rsplit("/", 1)[-1].lower())
     if known is not None:
         return known
@@ -314,6 +316,9 @@ def scaling_figure(points: Sequence[ScalingPoint],
                    marker="^" if instruct else "o",
                    facecolors=colour if instruct else "none",
                    edgecolors="black" if p.submitted else colour, linewidths=1.5, zorder=3)
+        if p.submitted:  # submissions are named on the plot
+            ax.annotate(p.model, (p.billions, p.score), xytext=(5, 4), textcoords="offset points",
+                        fontsize=7.5)
     for (family, model_type), fit in fits.items():
         xs = [p.billions for p in points if p.family == family and p.model_type == model_type]
         grid = np.geomspace(min(xs), max(xs), 20)

@@ -41,8 +41,7 @@ def fits_markdown(points: Sequence[ScalingPoint]) -> str:
         r = "" if fit.r is None else f"{fit.r:.2f}"
         lines.append(f"| {family} | {model_type} | {fit.n} | {fit.slope:+.2f} | "
                      f"{fit.intercept:+.2f} | {r} |")
-    unsized = len(points)
-    lines += ["", f"{unsized} models with a known size are plotted. The paper reports that the "
+    lines += ["", f"{len(points)} models with a known size are plotted. The paper reports that the "
               "score grows log-linearly with parameter count: the slope is the fitted gain per "
               "tenfold parameters (least squares of score on log10 parameters, per family and "
               "model type). Sizes: model cards for the published models; for submissions the "

@@ -17,15 +17,17 @@ True
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import PAPER_CITATION, PUBLISHED_RESULTS, UNIFORM_BASELINE, below_baseline, fmt_score
 from .entries import BoardEntry, Rejected
 
-__all__ = ["BOARD_CSS", "board_html", "model_details", "per_study_rows", "rejected_markdown",
-           "status_markdown"]
+__all__ = ["BOARD_CSS", "board_html", "model_details", "per_study_html", "per_study_rows",
+           "plots_html", "rejected_markdown", "status_markdown"]
 
 _HEADERS = ("#", "Model", "Type", "Score", "95% CI", "Pop", "Grouped", "Method", "Protocol", "dtype",
             "Date", "Source")
@@ -43,6 +45,8 @@ BOARD_CSS = """
 #simbench-board tr.baseline td{border-top:2px dashed #d62728;border-bottom:2px dashed #d62728;
  color:#d62728;font-weight:600;background:#fff}
 #simbench-count{color:#444;margin:4px 0 8px}
+#simbench-plots figure{margin:0 0 18px} #simbench-plots img{max-width:100%;height:auto;
+ border:1px solid #ddd} #simbench-plots figcaption{font-weight:600;margin:0 0 4px}
 """
 
 
@@ -175,3 +179,14 @@ def model_details(e: BoardEntry) -> str:
               f"- intervals: {res.get('interval', {}).get('method', 'unknown')}; recomputed by "
               f"simbench-eval {res.get('computed_with', {}).get('simbench', '?')}"]
     return "\n".join(lines)
+
+
+def plots_html(figures: Sequence[tuple[Path, str]]) -> str:
+    """The report's PNG plots as figures with their titles, embedded (``id="simbench-plots"``)."""
+    parts = []
+    for png, title in figures:
+        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+        parts.append(f"<figure><figcaption>{html.escape(title)}</figcaption>"
+                     f'<img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+                     "</figure>")
+    return '<div id="simbench-plots">' + "".join(parts) + "</div>"
