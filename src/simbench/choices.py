@@ -20,6 +20,8 @@ choice                 values
                        ``vllm`` (vLLM's offline engine in process, ``docs/scaling.md``)
 :data:`Status`         a prediction's ``ok`` or ``failed``
 :data:`Dtype`          how a transformers model's weights are loaded
+:data:`CrossFit`       how ``simbench calibrate --cross-fit`` holds out part of a run:
+                       ``study`` (fit on the other studies, apply to each in turn)
 =====================  =====================================================================
 
 Adding a value to a type here, and the class that implements it to the registry of
@@ -47,6 +49,8 @@ from .errors import OptionError
 __all__ = [
     "BACKENDS",
     "BackendName",
+    "CROSS_FITS",
+    "CrossFit",
     "DTYPES",
     "Dtype",
     "METHODS",
@@ -76,6 +80,8 @@ BackendName = Literal["transformers", "openai", "uniform", "vllm"]
 Status = Literal["ok", "failed"]
 #: How a transformers model's weights are loaded (``auto``: float32 on CPU, bfloat16 on a GPU).
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+#: The held-out unit of a cross-fitted calibration (``simbench calibrate --cross-fit``).
+CrossFit = Literal["study"]
 
 METHODS: tuple[Method, ...] = get_args(Method)
 PROTOCOLS: tuple[Protocol, ...] = get_args(Protocol)
@@ -84,6 +90,7 @@ RESOLVED_PROMPT_MODES: tuple[ResolvedPromptMode, ...] = get_args(ResolvedPromptM
 BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
 STATUSES: tuple[Status, ...] = get_args(Status)
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
+CROSS_FITS: tuple[CrossFit, ...] = get_args(CrossFit)
 
 _C = TypeVar("_C", bound=str)
 

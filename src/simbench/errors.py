@@ -24,7 +24,9 @@ import pickle
 from collections.abc import Sequence
 
 __all__ = [
+    "AdapterError",
     "CLIError",
+    "CalibrationError",
     "DataError",
     "DataNotFoundError",
     "DistributionError",
@@ -120,6 +122,10 @@ class ServerError(ExtractionError):
     """The server refused the run's configuration (bad URL, model or key): nothing can succeed."""
 
 
+class AdapterError(ExtractionError, ValueError):
+    """A (PEFT LoRA) adapter cannot be applied: not an adapter, or made for another base model."""
+
+
 # -- runs ---------------------------------------------------------------------------------------
 class RunError(SimBenchError, ValueError):
     """A run cannot go ahead as asked (bad settings, no items...); the message says why."""
@@ -152,6 +158,10 @@ class StatsError(SimBenchError, ValueError):
 
 class RunMismatchError(StatsError):
     """Two runs cannot be compared: different items or different data."""
+
+
+class CalibrationError(StatsError):
+    """A run cannot be calibrated as asked (nothing to fit on, a run not finished...)."""
 
 
 # -- leaderboard --------------------------------------------------------------------------------

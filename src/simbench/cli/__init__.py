@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "simbench.cli.install",
     "simbench.cli.data",
     "simbench.cli.run",
+    "simbench.cli.calibrate",
     "simbench.cli.score",
     "simbench.cli.report",
     "simbench.cli.submit",

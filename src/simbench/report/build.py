@@ -65,6 +65,7 @@ from .figures import Figure, comparison_figures, run_figures
 from .tables import (
     Table,
     attribute_table,
+    calibration_table,
     comparison_tables,
     entropy_table,
     headline_table,
@@ -110,6 +111,28 @@ figcaption { font-size: 0.9em; color: #333; }
 <ul>{% for m in methods %}<li>{{ m }}</li>{% endfor %}</ul>
 </body></html>
 """
+
+
+def _calibration_source(run_dir: str | os.PathLike[str], compare: Sequence[str | os.PathLike[str]]
+                        ) -> tuple[list[str | os.PathLike[str]], dict[str, Any] | None, str]:
+    """A calibrated run (``simbench calibrate``) is compared with its source run (raw beside
+    calibrated) unless ``compare`` already names it: the comparisons, the calibration record and a
+    note on where the source run was found."""
+    from ..runs import RunFolder
+
+    meta = RunFolder(run_dir).read_run_info() or {}
+    cal = meta.get("calibration")
+    if not isinstance(cal, dict):
+        return list(compare), None, ""
+    recorded = Path(cal["source"]["path"])
+    # the recorded (absolute) path, else a folder of that name beside the calibrated run
+    found = next((p for p in (recorded, Path(run_dir).parent / recorded.name)
+                  if RunFolder(p).has_run_info()), None)
+    if found is None:
+        return list(compare), cal, f"not found at {recorded}: raw scores not shown"
+    if any(Path(c).resolve() == found.resolve() for c in compare):
+        return list(compare), cal, "compared below (raw)"
+    return [*compare, found], cal, "compared below (raw)"
 
 
 def _tables(summary: dict[str, Any], comparisons: Sequence[dict[str, Any]]) -> list[Table]:
@@ -205,12 +228,15 @@ def build_report(
         from ..data.load import load_items
 
         items = load_items("both", source=source)
+    compare, calibration, source_note = _calibration_source(run_dir, compare)
     run, *others = distinct_names([load_run(p, items=items) for p in [run_dir, *compare]])
     analysis = analyse_run(run, seed=seed, n_resamples=n_resamples, level=level, n_draws=n_draws)
     comps = [analyse_comparison(run, o, seed=seed, n_resamples=n_resamples, level=level)
              for o in others]
     figures = run_figures(analysis) + comparison_figures(comps)
     tables = _tables(analysis.summary, [c.summary for c in comps])
+    if calibration is not None:
+        tables.insert(1, calibration_table(calibration, source_note))
     stats = {"schema_version": 1, "simbench_version": __version__,
              "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "seed": seed, "n_resamples": n_resamples, "n_draws": n_draws, "level": level,

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Table", "attribute_table", "comparison_tables", "entropy_table", "fmt",
-           "headline_table", "interval_text", "markdown_table", "study_table", "summary_lines"]
+__all__ = ["Table", "attribute_table", "calibration_table", "comparison_tables", "entropy_table",
+           "fmt", "headline_table", "interval_text", "markdown_table", "study_table",
+           "summary_lines"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,31 @@ def comparison_tables(c: Mapping[str, Any]) -> list[Table]:
     return [Table(f"Paired comparison: A = {a}, B = {b}",
                   ("", "A", "B", "A - B", "interval", "p-value"), tuple(rows)),
             Table(f"Win rate and alignment analysis: {a} vs {b}", ("", "value"), extra)]
+
+
+def calibration_table(calibration: Mapping[str, Any], source_note: str) -> Table:
+    """How a calibrated run (``simbench calibrate``) was made: its temperature(s), the part each was
+    fitted on with the mean TV there before and after, and where its source run is.
+
+    >>> cal = {"kind": "temperature", "fit": ["pop"], "cross_fit": None, "per_study": None,
+    ...        "fitted": {"temperature": 1.8, "n_fit": 40, "mean_tv_raw": 0.31,
+    ...                   "mean_tv_calibrated": 0.27, "at_bound": False},
+    ...        "source": {"path": "runs/raw"}}
+    >>> calibration_table(cal, "compared below").rows[1]
+    ('temperature 1.8 (all items)', 'pop (40 items)', '0.310', '0.270')
+    """
+    rows: list[tuple[str, ...]] = [("source run", str(calibration["source"]["path"]), source_note,
+                                    "")]
+    fits = ([("all items", "+".join(calibration["fit"]), calibration["fitted"])]
+            if calibration.get("fitted") else
+            [(study, "the other studies", f) for study, f in (calibration["per_study"] or {}).items()])
+    for applied, fitted_on, f in fits:
+        bound = " (at a bound)" if f.get("at_bound") else ""
+        rows.append((f"temperature {f['temperature']:.4g} ({applied}){bound}",
+                     f"{fitted_on} ({f['n_fit']} items)", fmt(f["mean_tv_raw"], 3),
+                     fmt(f["mean_tv_calibrated"], 3)))
+    return Table(f"Calibration: {calibration['kind']} scaling (p_i ~ p_i^(1/T))",
+                 ("", "fitted on", "mean TV there, raw", "calibrated"), tuple(rows))
 
 
 def markdown_table(t: Table) -> str:

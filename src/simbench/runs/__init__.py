@@ -35,11 +35,15 @@ from .folder import (
 from .provenance import IDENTITY_KEYS, check_compatible, library_versions
 from .records import (
     RUN_SCHEMA_VERSION,
+    AdapterInfo,
+    CalibrationInfo,
     DataInfo,
+    FitResult,
     Invocation,
     ModelInfo,
     PredictionRow,
     RunInfo,
+    SourceRun,
     Timings,
 )
 
@@ -54,8 +58,11 @@ __all__ = [
     "RUN_INFO_FILE",
     "RUN_SCHEMA_VERSION",
     "SCORES_FILE",
+    "AdapterInfo",
+    "CalibrationInfo",
     "DataInfo",
     "DistContext",
+    "FitResult",
     "Invocation",
     "ModelInfo",
     "PredictionRow",
@@ -66,6 +73,7 @@ __all__ = [
     "RunInfo",
     "RunResult",
     "RunSettings",
+    "SourceRun",
     "Timings",
     "check_compatible",
     "execute_run",

@@ -45,7 +45,7 @@ __all__ = ["run_evaluation", "select_run_items"]
 
 logger = logging.getLogger(__name__)
 # Keys known before the model is loaded: checked first, so a wrong ``out`` fails in a second.
-_EARLY_KEYS = ("method", "backend", "protocol", "model.id", "data.sha256")
+_EARLY_KEYS = ("method", "backend", "protocol", "model.id", "data.sha256", "calibration.kind")
 
 
 def select_run_items(
@@ -93,7 +93,8 @@ def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: 
     if not dist.is_main:
         return
     new = {"method": method, "backend": backend, "protocol": options.get("protocol", "default"),
-           "model": {"id": model}, "data": {"sha256": settings.data_sha256}}
+           "model": {"id": model}, "data": {"sha256": settings.data_sha256},
+           "calibration": None}  # a run is never calibrated: a calibrated folder is refused
     check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
 
 

@@ -40,7 +40,9 @@ __all__ = [
 IDENTITY_KEYS = (
     "method", "backend", "protocol", "prompt_mode",
     "model.id", "model.revision", "model.content_hash", "model.dtype",
+    "model.adapter.content_hash",
     "chat_template_hash", "label_token_ids", "data.sha256",
+    "calibration.kind",  # a calibrated folder (simbench calibrate) is never extended by a run
 )
 _SAMPLING_KEYS = ("seed", "generation")
 _PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "accelerate", "datasets",

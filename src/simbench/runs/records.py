@@ -33,15 +33,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..choices import Method, Protocol, ResolvedPromptMode, Status
+from ..choices import CrossFit, Method, Protocol, ResolvedPromptMode, Status
 
 __all__ = [
     "RUN_SCHEMA_VERSION",
+    "AdapterInfo",
+    "CalibrationInfo",
     "DataInfo",
+    "FitResult",
     "Invocation",
     "ModelInfo",
     "PredictionRow",
     "RunInfo",
+    "SourceRun",
     "Timings",
 ]
 
@@ -53,12 +57,38 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AdapterInfo(_Strict):
+    """``model.adapter``: a PEFT LoRA adapter applied to the model (``simbench run --adapter``).
+
+    ``content_hash`` is ``sha256:`` over the adapter's files (its config and weights), so the
+    same adapter in another folder has the same hash; ``base_model`` is the model its
+    ``adapter_config.json`` names (``base_model_name_or_path``).
+    """
+
+    id: str = Field(min_length=1)
+    type: Literal["lora"] = "lora"
+    source: str | None = None
+    revision: str | None = None
+    content_hash: str = Field(min_length=16)
+    base_model: str | None = None
+    rank: int | None = None
+    alpha: float | None = None
+    target_modules: list[str] | None = None
+    #: transformers: the adapter was merged into the weights (``merge_and_unload``) after loading.
+    merged: bool | None = None
+
+    @property
+    def label(self) -> str:
+        """``"LoRA <name>"``: the Hub id, or a local folder's name."""
+        return f"LoRA {_short_name(self.id)}"
+
+
 class ModelInfo(_Strict):
     """``model``: which model produced the predictions.
 
     ``id`` is required. A submission also needs a way to pin the weights: the Hub ``revision``
     (commit) or, for local folders, a ``content_hash``; the uniform baseline (``type:
-    "baseline"``) has no weights.
+    "baseline"``) has no weights. ``adapter`` is set when a LoRA adapter was applied.
     """
 
     id: str = Field(min_length=1)
@@ -67,6 +97,86 @@ class ModelInfo(_Strict):
     content_hash: str | None = None
     dtype: str | None = None
     type: Literal["base", "chat", "baseline"] | None = None
+    adapter: AdapterInfo | None = None
+
+    @property
+    def label(self) -> str:
+        """The model as the leaderboard names it: its id, plus the adapter when there is one.
+
+        >>> ModelInfo(id="smollm2").label
+        'smollm2'
+        >>> ModelInfo(id="smollm2", adapter={"id": "/adapters/opinions-lora",
+        ...                                  "content_hash": "sha256:" + "0" * 64}).label
+        'smollm2 + LoRA opinions-lora'
+        """
+        return self.id if self.adapter is None else f"{self.id} + {self.adapter.label}"
+
+
+def _short_name(id_or_path: str) -> str:
+    """A Hub id as is; a local path by its last part."""
+    return id_or_path.rstrip("/").rsplit("/", 1)[-1] if id_or_path.startswith(("/", ".", "~")) \
+        else id_or_path
+
+
+class SourceRun(_Strict):
+    """``calibration.source``: the run folder whose predictions were recalibrated (never changed).
+
+    The two hashes tie the calibrated run to the exact files it was made from.
+    """
+
+    path: str = Field(min_length=1)
+    created_at: str | None = None
+    predictions_sha256: str = Field(min_length=64)
+    run_info_sha256: str = Field(min_length=64)
+
+
+class FitResult(_Strict):
+    """One fitted temperature: its value, the items it was fitted on and the mean TV there."""
+
+    temperature: float = Field(gt=0)
+    n_fit: int = Field(ge=1)
+    mean_tv_raw: float = Field(ge=0, le=1)
+    mean_tv_calibrated: float = Field(ge=0, le=1)
+    #: the temperature lies at a bound of the search interval (the optimum may lie beyond it).
+    at_bound: bool = False
+
+
+class CalibrationInfo(_Strict):
+    """``calibration``: how ``simbench calibrate`` rescaled the predictions of its source run.
+
+    Temperature scaling of each label distribution, ``p_i`` proportional to ``p_i ** (1 / T)``,
+    with ``T`` minimising the mean total variation to the human distributions on the fit part.
+    Either ``fit`` names that part (splits and/or study slugs) and ``fitted`` holds the one
+    temperature applied to every item, or ``cross_fit`` is ``"study"`` and ``per_study`` holds,
+    for each study, the temperature fitted on the other studies and applied to it.
+    """
+
+    kind: Literal["temperature"]
+    objective: Literal["mean_tv"]
+    bounds: tuple[float, float]
+    fit: list[str] | None = None
+    fitted: FitResult | None = None
+    cross_fit: CrossFit | None = None
+    per_study: dict[str, FitResult] | None = None
+    source: SourceRun
+
+    @model_validator(mode="after")
+    def _one_scheme(self) -> CalibrationInfo:
+        if (self.fit is None) == (self.cross_fit is None):
+            raise ValueError("exactly one of fit and cross_fit is set")
+        if self.fit is not None and (not self.fit or self.fitted is None or self.per_study):
+            raise ValueError("fit names the fit part and fitted holds its temperature "
+                             "(per_study is for cross_fit)")
+        if self.cross_fit is not None and (not self.per_study or self.fitted is not None):
+            raise ValueError("cross_fit needs per_study (one temperature per study), not fitted")
+        return self
+
+    @property
+    def label(self) -> str:
+        """``"temperature (fit pop)"``, ``"temperature (cross-fit by study)"``."""
+        if self.cross_fit is not None:
+            return f"temperature (cross-fit by {self.cross_fit})"
+        return f"temperature (fit {'+'.join(self.fit or ())})"
 
 
 class DataInfo(_Strict):
@@ -131,6 +241,8 @@ class RunInfo(_Strict):
     backend_details: dict[str, Any] | None = None
     timings: Timings | None = None
     history: list[Invocation] | None = None
+    #: set by ``simbench calibrate``: the predictions are its source run's, recalibrated.
+    calibration: CalibrationInfo | None = None
 
     @field_validator("schema_version")
     @classmethod
@@ -144,6 +256,27 @@ class RunInfo(_Strict):
     def is_complete(self) -> bool:
         """Whether the run finished (``status == "complete"``)."""
         return self.status == "complete"
+
+    @property
+    def method_label(self) -> str:
+        """The method as the leaderboard shows it: the elicitation method, then any calibration.
+
+        >>> info = RunInfo.model_validate({
+        ...     "schema_version": RUN_SCHEMA_VERSION, "simbench_version": "0.1.0",
+        ...     "method": "token_probs", "protocol": "default", "model": {"id": "m"},
+        ...     "data": {"sha256": "0" * 64, "splits": ["pop"]},
+        ...     "calibration": {"kind": "temperature", "objective": "mean_tv", "bounds": [0.01, 100],
+        ...                     "cross_fit": "study", "per_study": {"jester": {
+        ...                         "temperature": 1.7, "n_fit": 40, "mean_tv_raw": 0.3,
+        ...                         "mean_tv_calibrated": 0.2}},
+        ...                     "source": {"path": "runs/m", "predictions_sha256": "1" * 64,
+        ...                                "run_info_sha256": "2" * 64}}})
+        >>> info.method_label
+        'token_probs + temperature (cross-fit by study)'
+        """
+        if self.calibration is None:
+            return self.method
+        return f"{self.method} + {self.calibration.label}"
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON object, every field present (``null`` where it does not apply)."""
