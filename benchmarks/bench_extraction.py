@@ -203,7 +203,8 @@ def run_vllm(model_name: str, dtype: str, items: Sequence[Any], batch_size: Any,
 def _available(module: str, row: str) -> bool:
     import importlib.util
 
-    if importlib.util.find_spec(module) is None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:  # missing, or only a folder of that name
         print(f"skipping {row}: {module} is not installed in this environment")
         return False
     return True

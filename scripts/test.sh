@@ -18,5 +18,5 @@ python -m pytest "$@"
 if [ "${SIMBENCH_VLLM_TESTS:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
   bash scripts/setup-vllm.sh
   SIMBENCH_REQUIRE_VLLM=1 "${SIMBENCH_VLLM_VENV:-$ROOT/.venv-vllm}/bin/python" -m pytest -m vllm \
-    tests/vllm -p no:cacheprovider
+    tests/vllm_backend -p no:cacheprovider
 fi

@@ -29,6 +29,7 @@ from .engine import (
     VLLMEngine,
     engine_kwargs,
     load_engine,
+    vllm_installed,
     vllm_version,
 )
 from .token_probs import VLLMLogprobBackend, label_prediction
@@ -44,5 +45,6 @@ __all__ = [
     "engine_kwargs",
     "label_prediction",
     "load_engine",
+    "vllm_installed",
     "vllm_version",
 ]

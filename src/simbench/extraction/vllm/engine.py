@@ -57,6 +57,7 @@ __all__ = [
     "VLLMEngine",
     "engine_kwargs",
     "load_engine",
+    "vllm_installed",
     "vllm_version",
 ]
 
@@ -188,8 +189,19 @@ class VLLMEngine:
             shutdown()
 
 
+def vllm_installed() -> bool:
+    """Whether the real vLLM package is importable (a folder named ``vllm`` on ``sys.path``, a
+    namespace package without ``__init__.py``, does not count).
+
+    >>> isinstance(vllm_installed(), bool)
+    True
+    """
+    spec = importlib.util.find_spec("vllm")
+    return spec is not None and spec.origin is not None
+
+
 def _require_vllm() -> None:
-    if importlib.util.find_spec("vllm") is None:
+    if not vllm_installed():
         raise ExtractionError(f"--backend vllm needs vLLM, which is not installed: {_INSTALL_HINT}")
     from vllm import SamplingParams
 

