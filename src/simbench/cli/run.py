@@ -231,6 +231,11 @@ def _print_summary(result: Any) -> None:
         print(format_score_table(result.scores))
     info = result.run_info or {}
     t = info.get("timings") or {}
+    if result.n_items and result.n_skipped == result.n_items:
+        print(f"\n{result.n_items} items ({result.n_skipped} resumed, {result.n_failed} failed): "
+              f"all were finished before, so the run was re-scored without loading the model. "
+              f"Run folder: {result.folder}")
+        return
     print(f"\n{result.n_items} items ({result.n_skipped} resumed, {result.n_failed} failed) in "
           f"{t.get('predict_s', 0):.1f}s ({t.get('items_per_s') or 0:.2f} items/s; model load "
           f"{t.get('load_s') or 0:.1f}s). Run folder: {result.folder}", file=sys.stdout)

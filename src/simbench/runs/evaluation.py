@@ -39,7 +39,7 @@ from ..data.schema import Item
 from .distributed import DistContext, init_distributed
 from .folder import RunError, RunFolder
 from .provenance import check_compatible
-from .runner import RunResult, RunSettings, execute_run
+from .runner import RunResult, RunSettings, execute_run, finish_resumed
 
 __all__ = ["run_evaluation", "select_run_items"]
 
@@ -98,6 +98,28 @@ def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: 
     check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
 
 
+def _same_model_settings(out: str | os.PathLike[str], method: str, options: Mapping[str, Any],
+                         dtype: str, device: str, device_map: str | None) -> bool:
+    """Whether the folder's run was made with the settings asked for now that only a loaded model
+    would otherwise reveal (prompt mode, dtype), so that a fully finished folder can be re-scored
+    without loading the model. Raises as the full check would when they differ; ``False`` where
+    it cannot tell without the model (sampling methods, permutations, a device map).
+    """
+    old = RunFolder(out).read_run_info()
+    if (old is None or method != "token_probs" or device_map or old.get("permutations")
+            or options.get("permutations") not in (None, "none")):
+        return False
+    from ..extraction.hf import resolve_dtype
+
+    mode = options.get("prompt_mode") or "auto"
+    if mode == "auto":  # auto is chat exactly when the tokenizer has a chat template
+        mode = "chat" if old.get("chat_template_hash") else "base"
+    want = {"prompt_mode": mode,
+            "model": {"dtype": str(resolve_dtype(dtype, device)).removeprefix("torch.")}}
+    check_compatible(old, want, str(out), keys=("prompt_mode", "model.dtype"))
+    return True
+
+
 def run_evaluation(
     model: str, *, out: str | os.PathLike[str], method: str = "token_probs",
     backend: str = "transformers", data: str | os.PathLike[str] | None = None, split: str = "both",
@@ -140,6 +162,11 @@ def run_evaluation(
     all_items, items = select_run_items(source, split, studies, limit_per_study, seed)
     settings = _settings(source, data, split, studies, limit_per_study, seed, options)
     _early_check(out, method, backend, model, options, settings, dist)
+    if local and dist.world_size == 1 and _same_model_settings(out, method, options, dtype, device,
+                                                             device_map):
+        resumed = finish_resumed(items, out, all_items=all_items)
+        if resumed is not None:  # every item finished before: re-scored, the model is not loaded
+            return resumed
     model_info, load_s = None, None
     if local:
         from ..extraction import load_model

@@ -55,7 +55,7 @@ from .folder import PREDICTIONS_FILE, RUN_INFO_FILE, RunFolder, RunFolderError
 from .provenance import check_compatible, library_versions, utc_now
 from .records import RUN_SCHEMA_VERSION, RunInfo
 
-__all__ = ["RunResult", "RunSettings", "execute_run"]
+__all__ = ["RunResult", "RunSettings", "execute_run", "finish_resumed"]
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +270,26 @@ def execute_run(backend: Backend, items: Sequence[Item], out: str | os.PathLike[
         return RunResult(folder.path, len(items), n_skipped, n_done, n_failed, predict_s, None, None)
     return _finish(folder, info, items, all_items, started, n_skipped, n_done, predict_s, load_s,
                    len(remaining), score)
+
+
+def finish_resumed(items: Sequence[Item], out: str | os.PathLike[str], *,
+                   all_items: Sequence[Item] | None = None, score: bool = True) -> RunResult | None:
+    """A run folder that already holds a finished prediction for exactly ``items``: re-score it and
+    complete its provenance without a backend, so a fully resumed run never loads its model.
+
+    Returns ``None`` when the folder holds no run yet, lacks or failed an item, or holds other
+    items (the caller then runs as usual). Single process only.
+    """
+    folder = RunFolder(out)
+    if not folder.has_run_info() or folder.part_files():
+        return None
+    info = folder.run_info()
+    done = folder.read_predictions()
+    if info is None or set(done) != {it.item_id for it in items}:
+        return None
+    if not all(_is_ok(done[it.item_id]) for it in items):
+        return None  # failed items are retried, which needs the model
+    return _finish(folder, info, items, all_items, utc_now(), len(items), 0, 0.0, None, 0, score)
 
 
 def _finish(folder: RunFolder, info: RunInfo, items: Sequence[Item],
