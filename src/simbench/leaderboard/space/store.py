@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -220,7 +220,3 @@ class BoardStore:
             if self._state is None or stale:
                 return self.reload()
             return self._state
-
-    def with_config(self, **changes: object) -> BoardStore:
-        """A new store with some settings changed (sharing the loaded items)."""
-        return BoardStore(replace(self.config, **changes), self._items)  # type: ignore[arg-type]
