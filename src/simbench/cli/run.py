@@ -23,6 +23,8 @@ examples:
   # verbalized distributions from a model served by vLLM / llama.cpp / a hosted API
   simbench run --backend openai --base-url http://localhost:8000/v1 --model NAME \\
       --method verbalized --out runs/served
+  # a PEFT LoRA adapter (folder or Hub id) on its base model (docs/methods.md)
+  simbench run --model smollm2 --adapter runs/my-lora --limit-per-study 2 --out runs/smol-lora
   # data parallel over 2 processes
   torchrun --nproc_per_node 2 -m simbench.cli run --model smollm2 --out runs/smollm2
 
@@ -84,6 +86,10 @@ def register(sub: Any) -> None:
     m.add_argument("--model",
                    help="Hub id, local folder or 'smollm2' (SmolLM2-135M-Instruct); the served "
                         "model's name with --backend openai; 'uniform' is --backend uniform")
+    m.add_argument("--adapter", metavar="PATH_OR_HUB_ID",
+                   help="a PEFT LoRA adapter of the model: merged into the weights "
+                        "(transformers) or applied per request (vllm); its content hash and base "
+                        "model are recorded (docs/methods.md)")
     m.add_argument("--method", choices=METHODS, default="token_probs",
                    help="token probabilities after '(' (default) or verbalized percentages")
     m.add_argument("--backend", choices=BACKENDS, default="transformers",
@@ -169,6 +175,7 @@ _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str 
        for name in ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size",
                     "gpu_memory_utilization", "max_model_len", "quantization", "lora")},
     "--engine-arg": ("engine_arg", None, ("vllm",), _ALL, "engine_args"),
+    "--adapter": ("adapter", None, ("transformers", "vllm"), _ALL, None),
 }
 
 
@@ -218,7 +225,8 @@ def _run(args: argparse.Namespace) -> int:
         model, out=args.out, method=args.method, backend=backend, data=args.data,
         split=args.split, studies=args.studies, limit_per_study=args.limit_per_study,
         seed=args.seed, dtype=args.dtype, device=args.device, device_map=args.device_map,
-        backend_options=_backend_options(args, backend), progress=not args.no_progress)
+        backend_options=_backend_options(args, backend), progress=not args.no_progress,
+        adapter=args.adapter)
     if result.scores is not None:
         _print_summary(result)
     return 0

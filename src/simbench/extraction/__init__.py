@@ -11,6 +11,8 @@ module                      what
 :mod:`.parsing`             the verbalized answer parser and the stop-generation tests
 :mod:`.labels`              which token ids stand for an answer label
 :mod:`.baselines`           :class:`UniformBackend`, the uniform baseline
+:mod:`.adapters`            PEFT LoRA adapters: :func:`resolve_adapter` (files, content hash),
+                            :func:`check_base_model` (made for this model?)
 ``hf/``                     the transformers wing (torch): model loading, the token-probability
                             engine, verbalized generation, batching, prefix cache, decoding
 ``server/``                 the servers wing (httpx): OpenAI-compatible HTTP servers
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..choices import METHODS, STATUSES
 from ..errors import ExtractionError, LabelTokenError
+from .adapters import AdapterSpec, check_base_model, resolve_adapter
 from .attempts import AttemptSchedule
 from .base import Backend, Prediction, prompt_hash
 from .baselines import UniformBackend
@@ -50,6 +53,7 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__``), never by ``import 
     from .server.openai_backend import OpenAIBackend
 
 __all__ = [
+    "AdapterSpec",
     "AttemptSchedule",
     "Backend",
     "ExtractionError",
@@ -64,11 +68,13 @@ __all__ = [
     "UniformBackend",
     "VerbalizedBackend",
     "backend_class",
+    "check_base_model",
     "create_backend",
     "load_model",
     "model_input",
     "parse_verbalized",
     "prompt_hash",
+    "resolve_adapter",
     "resolve_backend",
     "resolve_device",
 ]

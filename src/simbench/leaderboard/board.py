@@ -146,7 +146,8 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
         run = sub.run
         splits = res["splits"]
         rows.append(BoardRow(
-            model=run.model.id, model_type=_model_type(run.model.type, run.prompt_mode),
+            # a LoRA run is named by its base model and adapter ("smollm2 + LoRA my-lora")
+            model=run.model.label, model_type=_model_type(run.model.type, run.prompt_mode),
             # a baseline answers every method alike: the board names it by its backend
             method="uniform" if run.backend == "uniform" else run.method,
             score=res["simbench_score"], low=res["low"], high=res["high"],

@@ -80,7 +80,8 @@ def prepare_submission(
         path: a run folder (provenance and predictions) or a bundled submission file.
         leaderboard_repo: the leaderboard dataset repository id.
         model_repo: the model repository for ``.eval_results/simbench.yaml``; ``"auto"`` uses the
-            run's model id when it is a Hub id, ``None`` skips the model pull request.
+            run's model id (its adapter's, for a LoRA run) when it is a Hub id, ``None`` skips
+            the model pull request.
         dataset_id: the benchmark dataset id written into the evaluation results.
         items: the full benchmark items (``None``: loaded from ``source`` / ``$SIMBENCH_DATA``).
         source: where to load the items from when ``items`` is None.
@@ -102,7 +103,9 @@ def prepare_submission(
         logger.warning("the run used data %s but it was re-scored on data %s: the items and "
                        "labels agree, check that the human distributions are the same release",
                        sub.run.data.sha256[:12], str(scored_sha)[:12])
-    repo = default_model_repo(sub.run.model.id) if model_repo == _AUTO else model_repo
+    # a LoRA run's results belong to the adapter's repository, not to its base model's
+    evaluated = sub.run.model.adapter.id if sub.run.model.adapter else sub.run.model.id
+    repo = default_model_repo(evaluated) if model_repo == _AUTO else model_repo
     plan = plan_submission(sub, results, leaderboard_repo=leaderboard_repo, model_repo=repo,
                            dataset_id=dataset_id, submitted_at=submitted_at)
     return plan, results

@@ -31,21 +31,26 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..data.load import DataSource, load_items, resolve_source, select_items
 from ..data.registry import SPLITS, get_study
 from ..data.schema import Item
+from ..errors import OptionError
 from .distributed import DistContext, init_distributed
 from .folder import RunError, RunFolder
 from .provenance import check_compatible
 from .runner import RunResult, RunSettings, execute_run, finish_resumed
 
+if TYPE_CHECKING:
+    from ..extraction import AdapterSpec
+
 __all__ = ["run_evaluation", "select_run_items"]
 
 logger = logging.getLogger(__name__)
 # Keys known before the model is loaded: checked first, so a wrong ``out`` fails in a second.
-_EARLY_KEYS = ("method", "backend", "protocol", "model.id", "data.sha256", "calibration.kind")
+_EARLY_KEYS = ("method", "backend", "protocol", "model.id", "model.adapter.content_hash",
+               "data.sha256", "calibration.kind")
 
 
 def select_run_items(
@@ -89,11 +94,13 @@ def _settings(source: DataSource, data: Any, split: str, studies: Sequence[str] 
 
 
 def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: str,
-                 options: Mapping[str, Any], settings: RunSettings, dist: DistContext) -> None:
+                 options: Mapping[str, Any], settings: RunSettings, dist: DistContext,
+                 adapter: AdapterSpec | None = None) -> None:
     if not dist.is_main:
         return
+    lora = None if adapter is None else {"content_hash": adapter.content_hash}
     new = {"method": method, "backend": backend, "protocol": options.get("protocol", "default"),
-           "model": {"id": model}, "data": {"sha256": settings.data_sha256},
+           "model": {"id": model, "adapter": lora}, "data": {"sha256": settings.data_sha256},
            "calibration": None}  # a run is never calibrated: a calibrated folder is refused
     check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
 
@@ -120,12 +127,32 @@ def _same_model_settings(out: str | os.PathLike[str], method: str, options: Mapp
     return True
 
 
+def _adapter(adapter: str | os.PathLike[str] | None, backend: str, model: str,
+             options: dict[str, Any]) -> AdapterSpec | None:
+    """The run's LoRA adapter, checked against the model by name; for vLLM it becomes the engine's
+    ``lora`` option (the transformers wing merges it when the model loads)."""
+    if adapter is None:
+        return None
+    from ..extraction import check_base_model, resolve_adapter
+
+    if backend not in ("transformers", "vllm"):
+        raise OptionError(f"adapter: backend {backend!r} takes no adapter (transformers or vllm do)")
+    spec = resolve_adapter(adapter)
+    check_base_model(spec, model)
+    if backend == "vllm":
+        if options.get("lora") is not None:
+            raise OptionError("adapter and lora both name an adapter: give one")
+        options["lora"] = str(spec.path)
+    return spec
+
+
 def run_evaluation(
     model: str, *, out: str | os.PathLike[str], method: str = "token_probs",
     backend: str = "transformers", data: str | os.PathLike[str] | None = None, split: str = "both",
     studies: Sequence[str] | None = None, limit_per_study: int | None = None, seed: int = 0,
     dtype: str = "auto", device: str = "auto", device_map: str | None = None,
     backend_options: Mapping[str, Any] | None = None, progress: bool = True,
+    adapter: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Evaluate ``model`` on SimBench into the run folder ``out`` (resuming it if present).
 
@@ -142,6 +169,9 @@ def run_evaluation(
         backend_options: keyword arguments for the backend class (``protocol``, ``prompt_mode``,
             ``batch_size``, ``max_new_tokens``, ``base_url``...; ``None`` values are ignored).
         progress: show a progress bar.
+        adapter: a PEFT LoRA adapter (folder or Hub id) for ``transformers`` (merged into the
+            weights) or ``vllm`` (its LoRA support); recorded as ``model.adapter``
+            (:mod:`simbench.extraction.adapters`).
 
     Under ``torchrun`` each process takes a shard; only rank 0's result carries the scores.
     """
@@ -151,6 +181,7 @@ def run_evaluation(
     options = dict(backend_options or {})
     options.setdefault("seed", seed)
     local = model_input(backend) == "loaded"
+    lora = _adapter(adapter, backend, model, options)
     if local and not device_map:
         from ..extraction import resolve_device
 
@@ -161,7 +192,7 @@ def run_evaluation(
     source = resolve_source(data)
     all_items, items = select_run_items(source, split, studies, limit_per_study, seed)
     settings = _settings(source, data, split, studies, limit_per_study, seed, options)
-    _early_check(out, method, backend, model, options, settings, dist)
+    _early_check(out, method, backend, model, options, settings, dist, lora)
     if local and dist.world_size == 1 and _same_model_settings(out, method, options, dtype, device,
                                                              device_map):
         resumed = finish_resumed(items, out, all_items=all_items)
@@ -171,12 +202,14 @@ def run_evaluation(
     if local:
         from ..extraction import load_model
 
-        loaded = load_model(model, dtype=dtype, device=device, device_map=device_map)
+        loaded = load_model(model, dtype=dtype, device=device, device_map=device_map, adapter=lora)
         model_info, load_s = loaded.provenance(), loaded.load_s
         built = create_backend(method, backend, loaded, **options)
     else:
         built = create_backend(method, backend, model, **options)
         load_s = getattr(built, "load_s", None)  # a backend that starts its own engine (vllm)
+        if lora is not None:  # vLLM applies the adapter per request, unmerged
+            model_info = {"adapter": lora.provenance(merged=False)}
     try:
         return execute_run(built, items, out, settings=settings, all_items=all_items,
                            model_info=model_info, load_s=load_s, dist=dist, progress=progress)

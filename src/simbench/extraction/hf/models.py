@@ -10,6 +10,10 @@ A model name (``simbench run --model``) is one of:
 * a local folder holding ``config.json`` and weights (anything ``save_pretrained`` wrote);
 * a Hub model id (``org/name``), loaded through the Hugging Face cache.
 
+A PEFT LoRA adapter (``adapter=``, ``simbench run --adapter``) is checked against the model's name
+before the weights load (:func:`simbench.extraction.adapters.check_base_model`), then applied and
+merged into the weights (:mod:`._lora`); its provenance is ``model.adapter``.
+
 Provenance (:class:`LoadedModel`): the Hub revision when the model came from the Hub cache (the
 snapshot commit); otherwise a cheap *content hash*: sha256 over ``config.json``'s bytes and the sorted
 names and sizes of the weight files (``*.safetensors``, ``*.bin``, ``*.gguf``, ``*.pt``), prefixed
@@ -38,13 +42,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from ...choices import DTYPES, Dtype, check_choice
 from ...errors import ExtractionError
+
+if TYPE_CHECKING:
+    from ..adapters import AdapterSpec
 
 __all__ = [
     "ALIASES",
@@ -107,6 +114,7 @@ class LoadedModel:
         dtype: the parameter dtype, e.g. ``"float32"``.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:0"``, or ``"auto"`` with a device map.
         load_s: seconds spent loading.
+        adapter: the ``model.adapter`` provenance of a merged LoRA adapter, else ``None``.
     """
 
     model: Any
@@ -118,11 +126,15 @@ class LoadedModel:
     dtype: str
     device: str
     load_s: float
+    adapter: dict[str, Any] | None = None
 
     def provenance(self) -> dict[str, Any]:
         """The ``model`` block of ``run.json`` (``type`` is added by the backend)."""
-        return {"id": self.model_id, "source": self.source, "revision": self.revision,
-                "content_hash": self.content_hash, "dtype": self.dtype}
+        out: dict[str, Any] = {"id": self.model_id, "source": self.source, "revision": self.revision,
+                              "content_hash": self.content_hash, "dtype": self.dtype}
+        if self.adapter is not None:
+            out["adapter"] = self.adapter
+        return out
 
 
 def cache_dir() -> Path:
@@ -379,7 +391,8 @@ def _load_alias(spec: ModelSpec, torch_dtype: Any, device: str, device_map: str 
 
 
 def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
-               device_map: str | None = None) -> LoadedModel:
+               device_map: str | None = None, adapter: AdapterSpec | str | None = None
+               ) -> LoadedModel:
     """Load a model (alias, local folder or Hub id) with its tokenizer.
 
     Args:
@@ -387,9 +400,12 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
         dtype: one of :data:`simbench.choices.DTYPES` (see :func:`resolve_dtype`).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"``; ignored with ``device_map``.
         device_map: ``"auto"`` spreads a model over the visible devices (accelerate).
+        adapter: a PEFT LoRA adapter (folder, Hub id or
+            :class:`~simbench.extraction.adapters.AdapterSpec`) merged into the weights.
 
     Raises:
         ExtractionError: when the model cannot be found or loaded (the message says how to fix it).
+        AdapterError: the adapter is not a LoRA adapter, or was made for another model.
 
     Examples:
         >>> from simbench.extraction.hf.tiny import save_tiny_model
@@ -402,6 +418,12 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
     """
     t0 = time.perf_counter()
     spec = resolve_model_spec(name)
+    lora = None
+    if adapter is not None:
+        from ..adapters import check_base_model, resolve_adapter
+
+        lora = adapter if not isinstance(adapter, str) else resolve_adapter(adapter)
+        check_base_model(lora, name)  # by name, before any weight is read
     _check_hub_id(spec)
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
@@ -420,10 +442,15 @@ def load_model(name: str, *, dtype: Dtype | str = "auto", device: str = "auto",
         if spec.kind == "hub" and "not a valid model identifier" in str(e):
             raise _unknown_model(name, "a model on the Hub") from None
         raise ExtractionError(f"cannot load model {name!r}: {e}") from None
+    if lora is not None:
+        from ._lora import apply_lora
+
+        model = apply_lora(model, lora)
     return LoadedModel(
         model=model, tokenizer=tok, model_id=name, source=source, revision=revision,
         content_hash=None if snapshot is None else folder_content_hash(snapshot),
         dtype=str(torch_dtype).removeprefix("torch."),
         device="auto" if device_map else device,
         load_s=time.perf_counter() - t0,
+        adapter=None if lora is None else lora.provenance(merged=True),
     )

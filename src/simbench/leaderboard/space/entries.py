@@ -169,7 +169,7 @@ def score_entry(path: Path, rel: str, all_items: Sequence[Item], *, n_resamples:
     run = sub.run
     splits = res["splits"]
     row = BoardRow(
-        model=run.model.id, model_type=_model_type(run.model.type, run.prompt_mode),
+        model=run.model.label, model_type=_model_type(run.model.type, run.prompt_mode),
         method=run.method_label, score=res["simbench_score"], low=res["low"], high=res["high"],
         pop=splits["pop"]["score"] if "pop" in splits else None,
         grouped=splits["grouped"]["score"] if "grouped" in splits else None,
