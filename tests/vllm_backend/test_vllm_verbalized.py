@@ -44,8 +44,8 @@ def test_greedy_attempt_matches_transformers(vllm_engine: Any, hf_smollm2: Any,
     from simbench.extraction.vllm import VLLMVerbalizedBackend
 
     items = agreement_items[1:5]
-    backend = VLLMVerbalizedBackend(engine=vllm_engine, max_new_tokens=48, retries=1)
-    ref = VerbalizedBackend(hf_smollm2.model, hf_smollm2.tokenizer, max_new_tokens=48, retries=1)
+    backend = VLLMVerbalizedBackend(engine=vllm_engine, max_new_tokens=32, retries=1)
+    ref = VerbalizedBackend(hf_smollm2.model, hf_smollm2.tokenizer, max_new_tokens=32, retries=1)
     got = {p.item_id: p for p in backend.predict(items, progress=False)}
     want = {p.item_id: p for p in ref.predict(items, progress=False)}
     same = [got[k].raw_outputs == want[k].raw_outputs for k in want]
