@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +180,27 @@ def test_a_missing_source_shows_the_published_rows_and_the_error(tmp_path: Path)
     assert "no folder" in state.error
     with pytest.raises(LeaderboardError, match="SIMBENCH_RELOAD_MINUTES"):
         SpaceConfig.from_env({"SIMBENCH_RELOAD_MINUTES": "-1"})
+
+
+def test_the_repository_is_read_through_snapshot_download(space_repo: Path, tmp_path: Path,
+                                                          simbench_data: Path) -> None:
+    """A Hub cache holding the dataset's snapshot: ``snapshot_download`` finds it offline, as the
+    Space finds the downloaded repository; an unknown repository is an error on the page."""
+    repo_dir = tmp_path / "hf" / "hub" / ("datasets--" + LEADERBOARD_REPO.replace("/", "--"))
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    (repo_dir / "refs").mkdir(parents=True)
+    (repo_dir / "refs" / "main").write_text(commit)
+    shutil.copytree(space_repo / "submissions", repo_dir / "snapshots" / commit / "submissions")
+    code = ("from simbench.leaderboard.space import BoardStore, SpaceConfig\n"
+            f"for repo in ({LEADERBOARD_REPO!r}, 'simbench-tests/absent'):\n"
+            "    st = BoardStore(SpaceConfig(submissions_repo=repo, n_resamples=20)).reload()\n"
+            "    print(len(st.entries), st.n_submitted, (st.error or 'ok')[:40])\n")
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1",
+           "SIMBENCH_DATA": str(simbench_data), "OMP_NUM_THREADS": "1"}
+    env.pop("HF_HUB_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    first, second = out.stdout.strip().splitlines()
+    assert first == "47 2 ok"
+    assert second.startswith("45 0 ") and "Error" in second
