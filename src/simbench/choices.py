@@ -19,7 +19,8 @@ choice                 values
                        ``uniform`` (the baseline: ``1/K`` for each of an item's ``K`` options),
                        ``vllm`` (vLLM's offline engine in process, ``docs/scaling.md``)
 :data:`Status`         a prediction's ``ok`` or ``failed``
-:data:`Dtype`          how a transformers model's weights are loaded
+:data:`Dtype`          how a transformers model's weights are loaded (``auto-fast``:
+                       bfloat16 on a CPU with native bfloat16, see ``docs/extraction.md``)
 :data:`CrossFit`       how ``simbench calibrate --cross-fit`` holds out part of a run:
                        ``study`` (fit on the other studies, apply to each in turn)
 =====================  =====================================================================
@@ -78,8 +79,9 @@ ResolvedPromptMode = Literal["chat", "base"]
 BackendName = Literal["transformers", "openai", "uniform", "vllm"]
 #: The status of one prediction.
 Status = Literal["ok", "failed"]
-#: How a transformers model's weights are loaded (``auto``: float32 on CPU, bfloat16 on a GPU).
-Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+#: How a transformers model's weights are loaded (``auto``: float32 on CPU, bfloat16 on a GPU;
+#: ``auto-fast``: also bfloat16 on a CPU that computes it natively, see ``docs/extraction.md``).
+Dtype = Literal["auto", "auto-fast", "float32", "bfloat16", "float16"]
 #: The held-out unit of a cross-fitted calibration (``simbench calibrate --cross-fit``).
 CrossFit = Literal["study"]
 

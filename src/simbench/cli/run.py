@@ -100,7 +100,9 @@ def register(sub: Any) -> None:
     m.add_argument("--prompt-mode", choices=PROMPT_MODES, default="auto",
                    help="chat template or plain text (auto: chat when the tokenizer has a template)")
     m.add_argument("--dtype", choices=DTYPES, default="auto",
-                   help="weights dtype (auto: float32 on CPU, bfloat16 on GPU)")
+                   help="weights dtype (auto: float32 on CPU, bfloat16 on GPU; auto-fast: also "
+                        "bfloat16 on a CPU with native bfloat16, faster, not exact: "
+                        "docs/extraction.md)")
     m.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     m.add_argument("--device-map", choices=("auto",), default=None,
                    help="'auto': spread a model too large for one device over all of them")

@@ -58,6 +58,8 @@ class BoardRow:
         pop, grouped: split scores when known.
         source: ``"reported in the paper"`` or ``"submitted"``.
         protocol, revision, submitted_at, entry: provenance of submitted rows.
+        dtype: the weights' dtype the run recorded (``"float32"``, ``"bfloat16"``...; ``None``
+            when unknown: published rows, servers). Shown, never refused.
         splits: the scored splits (``"pop+grouped"``, or one split: then ``score`` is that split's
             score alone, which the page and the tables point out).
     """
@@ -76,6 +78,7 @@ class BoardRow:
     submitted_at: str | None = None
     entry: str | None = None
     splits: str = "pop+grouped"
+    dtype: str | None = None
 
 
 def published_rows() -> list[BoardRow]:
@@ -155,7 +158,7 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
             grouped=splits["grouped"]["score"] if "grouped" in splits else None,
             protocol=run.protocol, revision=run.model.revision or run.model.content_hash,
             submitted_at=run.finished_at or run.created_at, entry=rel,
-            splits="+".join(sub.splits)))
+            splits="+".join(sub.splits), dtype=run.model.dtype))
     if problems:
         summary = None
         if incomplete:
@@ -174,7 +177,8 @@ def rank_rows(rows: Sequence[BoardRow]) -> list[BoardRow]:
 
 
 CSV_FIELDS = ("rank", "model", "model_type", "method", "score", "ci_low", "ci_high", "pop",
-              "grouped", "splits", "source", "protocol", "revision", "submitted_at", "entry")
+              "grouped", "splits", "source", "protocol", "revision", "submitted_at", "entry",
+              "dtype")
 
 
 def _fmt(x: float | None) -> str:
@@ -189,7 +193,8 @@ def to_csv(rows: Sequence[BoardRow]) -> str:
     for rank, r in enumerate(rank_rows(rows), start=1):
         w.writerow([rank, r.model, r.model_type, r.method, _fmt(r.score), _fmt(r.low),
                     _fmt(r.high), _fmt(r.pop), _fmt(r.grouped), r.splits, r.source,
-                    r.protocol or "", r.revision or "", r.submitted_at or "", r.entry or ""])
+                    r.protocol or "", r.revision or "", r.submitted_at or "", r.entry or "",
+                    r.dtype or ""])
     return buf.getvalue()
 
 
@@ -236,7 +241,8 @@ def to_markdown(rows: Sequence[BoardRow]) -> str:
             baseline_done = True
         ci = interval_text(r)
         name = r.model.replace("|", "\\|")
-        out.append(f"| {rank} | {name} | {r.model_type} | {r.method} | {fmt_score(r.score)} | "
+        method = f"{r.method} ({r.dtype})" if r.dtype else r.method  # shown, never refused
+        out.append(f"| {rank} | {name} | {r.model_type} | {method} | {fmt_score(r.score)} | "
                    f"{ci} | {_fmt(r.pop)} | {_fmt(r.grouped)} | {source_text(r)} |")
     if not baseline_done and len(rows) > 1:
         out.append(_BASELINE_MD)

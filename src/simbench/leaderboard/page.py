@@ -41,7 +41,7 @@ th{background:#f3f4f6;cursor:pointer;user-select:none;position:sticky;top:0}
 th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::after{content:" \\25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.paper td.src{color:#555;font-style:italic} tr.submitted{background:#fff8e6}
-tr.submitted td.src{color:#8a5a00;font-weight:600}
+tr.submitted td.src{color:#8a5a00;font-weight:600} span.dtype{color:#666;font-size:85%}
 tr.baseline td{border-top:2px dashed #d62728;border-bottom:2px dashed #d62728;color:#d62728;
  font-weight:600;background:#fff}
 td.chart{width:260px;padding:0 8px}
@@ -144,15 +144,17 @@ def _row(rank: int, r: BoardRow, scale: _Scale) -> str:
             "score": _num(r.score), "ci": _num(None if r.low is None or r.high is None
                                                 else r.high - r.low),
             "pop": _num(r.pop), "grouped": _num(r.grouped),
-            "source": "paper" if paper else "submitted"}
+            "source": "paper" if paper else "submitted", "dtype": r.dtype or ""}
     attrs = " ".join(f'data-{k}="{e(v)}"' for k, v in data.items())
     ci = interval_text(r)
-    title = "" if paper else f' title="{e(f"revision {r.revision}; protocol {r.protocol}")}"'
+    about = f"revision {r.revision}; protocol {r.protocol}; dtype {r.dtype or 'unknown'}"
+    dtype = f' <span class="dtype">{e(r.dtype)}</span>' if r.dtype else ""  # shown, never refused
+    title = "" if paper else f' title="{e(about)}"'
     src = PAPER_SOURCE if paper else f"submitted {e((r.submitted_at or '')[:10])}"
     if r.splits != "pop+grouped":
         src += f" ({e(r.splits)} split only)"
     cells = [f'<td class="num">{rank}</td>', f"<td{title}>{e(r.model)}</td>",
-             f"<td>{e(r.model_type)}</td>", f"<td>{e(r.method)}</td>",
+             f"<td>{e(r.model_type)}</td>", f"<td>{e(r.method)}{dtype}</td>",
              f'<td class="num score">{fmt_score(r.score)}</td>', f'<td class="num">{ci}</td>',
              f'<td class="num">{_fmt(r.pop)}</td>', f'<td class="num">{_fmt(r.grouped)}</td>',
              f'<td class="src">{src}</td>', scale.cell(r)]

@@ -40,6 +40,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from ...choices import DTYPES, Dtype, check_choice
 from ...errors import ExtractionError
+from .._hardware import native_bf16
 
 if TYPE_CHECKING:
     from ..adapters import AdapterSpec
@@ -184,18 +186,28 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def resolve_dtype(dtype: Dtype | str, device: str) -> torch.dtype:
+def resolve_dtype(dtype: Dtype | str, device: str, *, cpu_flags: Iterable[str] | None = None
+                  ) -> torch.dtype:
     """The torch dtype for ``dtype`` (one of :data:`~simbench.choices.DTYPES`): ``auto`` is
-    float32 on CPU, bfloat16 on a GPU that supports it (else float16).
+    float32 on CPU (exact), bfloat16 on a GPU that supports it (else float16); ``auto-fast`` is
+    the same on a GPU and bfloat16 on a CPU with native bfloat16 (``cpu_flags``, default this
+    CPU's: see :mod:`simbench.extraction._hardware`), else float32.
 
     Raises:
         OptionError: for a dtype that is not one of the choices.
+
+    >>> resolve_dtype("auto-fast", "cpu", cpu_flags={"avx512_bf16"})
+    torch.bfloat16
+    >>> resolve_dtype("auto-fast", "cpu", cpu_flags={"avx2"}), resolve_dtype("auto", "cpu")
+    (torch.float32, torch.float32)
     """
     choice = check_choice(dtype, DTYPES, "dtype")
-    if choice != "auto":
+    if choice not in ("auto", "auto-fast"):
         return _TORCH_DTYPES[choice]
     if device.startswith("cuda") and torch.cuda.is_available():
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if choice == "auto-fast" and device == "cpu" and native_bf16(cpu_flags):
+        return torch.bfloat16
     return torch.float32
 
 

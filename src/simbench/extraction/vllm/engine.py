@@ -50,6 +50,7 @@ from typing import Any
 
 from ...choices import DTYPES, check_choice
 from ...errors import ExtractionError
+from .._hardware import fast_cpu_dtype
 
 __all__ = [
     "CPU_KV_CACHE_BYTES",
@@ -89,6 +90,14 @@ def vllm_version() -> str | None:
     return None
 
 
+def _vllm_dtype(dtype: str, on_cpu: bool) -> str:
+    """``auto``: float32 on CPU, vLLM's choice on a GPU; ``auto-fast``: bfloat16 on a CPU with
+    native bfloat16 (:mod:`simbench.extraction._hardware`), else as ``auto``."""
+    if dtype == "auto-fast":
+        return fast_cpu_dtype() if on_cpu else "auto"
+    return "float32" if dtype == "auto" and on_cpu else dtype
+
+
 def engine_kwargs(model_path: str, *, device: str, dtype: str = "auto", seed: int = 0,
                   prefix_cache: bool = True, tensor_parallel_size: int | None = None,
                   pipeline_parallel_size: int | None = None,
@@ -112,7 +121,7 @@ def engine_kwargs(model_path: str, *, device: str, dtype: str = "auto", seed: in
     on_cpu = device == "cpu"
     kw: dict[str, Any] = {
         "model": model_path, "tokenizer": model_path,
-        "dtype": "float32" if dtype == "auto" and on_cpu else dtype,
+        "dtype": _vllm_dtype(dtype, on_cpu),
         "seed": seed, "enable_prefix_caching": bool(prefix_cache),
         "logprobs_mode": "raw_logprobs",
     }
