@@ -152,7 +152,7 @@ def submission_rows(folder: str | os.PathLike[str], all_items: Sequence[Item], *
             # a LoRA run is named by its base model and adapter ("smollm2 + LoRA my-lora")
             model=run.model.label, model_type=_model_type(run.model.type, run.prompt_mode),
             # a baseline answers every method alike: the board names it by its backend
-            method="uniform" if run.backend == "uniform" else run.method,
+            method="uniform" if run.backend == "uniform" else run.method_label,
             score=res["simbench_score"], low=res["low"], high=res["high"],
             pop=splits["pop"]["score"] if "pop" in splits else None,
             grouped=splits["grouped"]["score"] if "grouped" in splits else None,
