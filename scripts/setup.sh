@@ -30,8 +30,8 @@ if [ ! -f "$stamp" ]; then
   # A path-based editable install (a .pth for src/): setuptools' default import hook lets a data
   # folder named simbench in the working directory shadow the package (docs/packaging.md).
   if [ "$SETUP_LEVEL" = tests ]; then
-  python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving]" \
-    --config-settings editable_mode=compat
+    python -m pip install -q -e "$ROOT[dev,hf,metric,report,openai,serving,space,notebooks]" \
+      --config-settings editable_mode=compat
   else  # the main job: no test tools, servers or browsers
     python -m pip install -q -e "$ROOT[hf,metric,report]" --config-settings editable_mode=compat
   fi
