@@ -23,6 +23,10 @@ examples:
   # verbalized distributions from a model served by vLLM / llama.cpp / a hosted API
   simbench run --backend openai --base-url http://localhost:8000/v1 --model NAME \\
       --method verbalized --out runs/served
+  # every item in its K cyclic answer orders (position bias averaged out; docs/methods.md)
+  simbench run --model smollm2 --permutations cyclic --limit-per-study 2 --out runs/smol-cyclic
+  # 30 sampled one-token answers per item, counted (docs/methods.md)
+  simbench run --model smollm2 --method sampling --samples 30 --out runs/smol-sampling
   # a PEFT LoRA adapter (folder or Hub id) on its base model (docs/methods.md)
   simbench run --model smollm2 --adapter runs/my-lora --limit-per-study 2 --out runs/smol-lora
   # data parallel over 2 processes
@@ -51,6 +55,17 @@ def _batch_size(value: str) -> int | str:
         return _positive_int(value)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {value!r}") from None
+
+
+def _permutations(value: str) -> str:
+    """``none``, ``cyclic`` or ``random:N`` (checked here, passed on as written)."""
+    from ..errors import OptionError
+    from ..prompts import PermutationSpec
+
+    try:
+        return PermutationSpec.parse(value).label
+    except OptionError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _study(value: str) -> str:
@@ -91,7 +106,12 @@ def register(sub: Any) -> None:
                         "(transformers) or applied per request (vllm); its content hash and base "
                         "model are recorded (docs/methods.md)")
     m.add_argument("--method", choices=METHODS, default="token_probs",
-                   help="token probabilities after '(' (default) or verbalized percentages")
+                   help="token probabilities after '(' (default), verbalized percentages, or "
+                        "sampling (one-token answers after '(' counted; docs/methods.md)")
+    m.add_argument("--permutations", type=_permutations, default="none", metavar="SPEC",
+                   help="ask every item in several answer orders and average them mapped back: "
+                        "'none' (default), 'cyclic' (the K shifts of a K-option item) or "
+                        "'random:N' (N seeded orders, the identity included)")
     m.add_argument("--backend", choices=BACKENDS, default="transformers",
                    help="in-process transformers (default), an OpenAI-compatible server, or the "
                         "uniform baseline (no model)")
@@ -120,9 +140,13 @@ def register(sub: Any) -> None:
     d.add_argument("--limit-per-study", type=_positive_int, metavar="N",
                    help="a seeded stratified sample of N items per split and study")
     d.add_argument("--seed", type=int, default=0, help="seed of the sample and of sampling (0)")
-    g = p.add_argument_group("verbalized and server options (passed to the backend)")
+    g = p.add_argument_group("verbalized, sampling and server options (passed to the backend)")
     g.add_argument("--max-new-tokens", type=_positive_int, help="generation budget (verbalized)")
-    g.add_argument("--temperature", type=float, help="sampling temperature of retries")
+    g.add_argument("--temperature", type=float,
+                   help="sampling temperature of retries (verbalized) or of the samples "
+                        "(sampling, default 1)")
+    g.add_argument("--samples", type=_positive_int, metavar="N",
+                   help="answers sampled per item (--method sampling; default 30)")
     g.add_argument("--retries", type=int, help="attempts per item before it is recorded as failed")
     g.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1")
     g.add_argument("--api-key-env", help="environment variable holding the API key")
@@ -165,8 +189,9 @@ _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str 
                           "prefix_cache"),
     "--max-new-tokens": ("max_new_tokens", None, ("transformers", "openai", "vllm"), _GENERATING,
                          "max_new_tokens"),
-    "--temperature": ("temperature", None, ("transformers", "openai", "vllm"), _GENERATING,
-                      "temperature"),
+    "--temperature": ("temperature", None, ("transformers", "openai", "vllm"),
+                      (*_GENERATING, "sampling"), "temperature"),
+    "--samples": ("samples", None, ("transformers", "openai", "vllm"), ("sampling",), "samples"),
     "--retries": ("retries", None, ("transformers", "openai", "vllm"), _GENERATING, "retries"),
     "--base-url": ("base_url", None, ("openai",), _ALL, "base_url"),
     "--api-key-env": ("api_key_env", None, ("openai",), _ALL, "api_key_env"),
@@ -184,7 +209,7 @@ _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str 
 def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     """The options the chosen backend class receives (``None``: not set by the user)."""
     opts: dict[str, Any] = {"seed": args.seed, "protocol": args.protocol,
-                            "prompt_mode": args.prompt_mode}
+                            "prompt_mode": args.prompt_mode, "permutations": args.permutations}
     for attr, _default, backends, methods, option in _BACKEND_FLAGS.values():
         if option is not None and backend in backends and args.method in methods:
             opts[option] = getattr(args, attr)

@@ -60,6 +60,7 @@ def _show(plan: Any) -> None:
                   "--model-repo)")
             continue
         print(f"\n=== pull request on {commit.repo_type} {commit.repo_id}: {commit.title}")
+        print(commit.description)
         for op in commit.operations():
             data = op.path_or_fileobj
             print(f"CommitOperationAdd(path_in_repo={op.path_in_repo!r}, {len(data):,} bytes)")

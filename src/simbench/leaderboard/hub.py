@@ -104,7 +104,7 @@ def eval_results_yaml(results: dict[str, Any], sub: ValidatedSubmission, *, data
         ci = ""
         if block.get("low") is not None:
             ci = f"; {level}% CI [{fmt_score(block['low'])}, {fmt_score(block['high'])}]"
-        notes = (f"method={run.method}; protocol={run.protocol}; model revision="
+        notes = (f"method={run.method_label}; protocol={run.protocol}; model revision="
                  f"{run.model.revision or run.model.content_hash}{ci}; recomputed by "
                  f"simbench-eval {results['computed_with']['simbench']}")
         return {"dataset_id": dataset_id, "task_id": task_id,
@@ -174,7 +174,7 @@ def plan_submission(sub: ValidatedSubmission, results: dict[str, Any], *, leader
     data = entry_bytes(build_entry(sub, results, submitted_at))
     score = results["simbench_score"]
     title = f"SimBench submission: {sub.run.model.id} ({fmt_score(score)})"
-    desc = (f"SimBench score {fmt_score(score)} for `{sub.run.model.id}` ({sub.run.method}, "
+    desc = (f"SimBench score {fmt_score(score)} for `{sub.run.model.id}` ({sub.run.method_label}, "
             f"protocol {sub.run.protocol}), recomputed from {len(sub.rows)} per-item predictions "
             f"by simbench-eval {results['computed_with']['simbench']}.")
     board = CommitPlan(leaderboard_repo, "dataset", ((path, data),), title, desc)

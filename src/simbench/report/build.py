@@ -62,6 +62,7 @@ from ..data.schema import Item
 from ..stats import RunData, load_run
 from .analysis import analyse_comparison, analyse_run
 from .figures import Figure, comparison_figures, run_figures
+from .position_bias import position_bias_section
 from .tables import (
     Table,
     attribute_table,
@@ -237,14 +238,18 @@ def build_report(
     tables = _tables(analysis.summary, [c.summary for c in comps])
     if calibration is not None:
         tables.insert(1, calibration_table(calibration, source_note))
+    bias, bias_table, bias_figure, elicitation = position_bias_section(run)
+    tables.append(bias_table)
+    figures.append(bias_figure)
     stats = {"schema_version": 1, "simbench_version": __version__,
              "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "seed": seed, "n_resamples": n_resamples, "n_draws": n_draws, "level": level,
-             "run": analysis.summary, "comparisons": [c.summary for c in comps]}
+             "run": analysis.summary, "comparisons": [c.summary for c in comps],
+             "position_bias": bias}
     title = run.name + (f" compared with {', '.join(o.name for o in others)}" if others else "")
     meta = (f"{len(run.items)} items from {run.path}; seed {seed}, {n_resamples} bootstrap resamples; "
             f"simbench {__version__}.")
-    methods = _methods(stats)
+    methods = [elicitation, *_methods(stats)]
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     for f in figures:

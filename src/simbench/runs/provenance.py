@@ -35,7 +35,7 @@ __all__ = [
 
 #: Dotted keys of the provenance record that must agree for a run to continue in an existing folder: a change
 #: in any of them changes the predictions. ``seed`` and ``generation`` only count for sampling
-#: methods (``verbalized``); for token probabilities the seed only picks the sample of items, and a
+#: methods (``verbalized``, ``sampling``); for token probabilities the seed only picks the sample of items, and a
 #: folder may be extended with more items.
 IDENTITY_KEYS = (
     "method", "backend", "protocol", "prompt_mode",
@@ -43,6 +43,7 @@ IDENTITY_KEYS = (
     "model.adapter.content_hash",
     "chat_template_hash", "label_token_ids", "data.sha256",
     "calibration.kind",  # a calibrated folder (simbench calibrate) is never extended by a run
+    "permutations",      # --permutations: the scheme, its count and seed
 )
 _SAMPLING_KEYS = ("seed", "generation")
 _PACKAGES = ("numpy", "torch", "transformers", "tokenizers", "accelerate", "datasets",
@@ -86,7 +87,7 @@ def identity_differences(old: Mapping[str, Any], new: Mapping[str, Any],
     """
     if keys is None:
         keys = IDENTITY_KEYS
-        if "verbalized" in (old.get("method"), new.get("method")):
+        if {"verbalized", "sampling"} & {old.get("method"), new.get("method")}:
             keys = keys + _SAMPLING_KEYS
     diffs = []
     for key in keys:

@@ -43,7 +43,10 @@ __all__ = [
     "FitResult",
     "Invocation",
     "ModelInfo",
+    "PermutationInfo",
+    "PermutationRecord",
     "PredictionRow",
+    "SampleCounts",
     "RunInfo",
     "SourceRun",
     "Timings",
@@ -179,6 +182,27 @@ class CalibrationInfo(_Strict):
         return f"temperature (fit {'+'.join(self.fit or ())})"
 
 
+class PermutationInfo(_Strict):
+    """``permutations``: the answer orders of ``simbench run --permutations`` (``None``: none).
+
+    ``scheme`` ``"cyclic"`` asks each item in its ``K`` cyclic shifts; ``"random"`` in ``n``
+    orders (the identity included) drawn per item from ``seed``. The rules are spelled out in
+    ``shift_rule``, ``options_rule`` and ``aggregate`` (:mod:`simbench.prompts.permute`).
+    """
+
+    scheme: Literal["cyclic", "random"]
+    n: int | None = Field(default=None, ge=2)
+    seed: int | None = None
+    shift_rule: str | None = None
+    options_rule: str | None = None
+    aggregate: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``"permutations cyclic"``, ``"permutations random:6"``."""
+        return f"permutations {self.scheme if self.scheme == 'cyclic' else f'random:{self.n}'}"
+
+
 class DataInfo(_Strict):
     """``data``: which benchmark data the run used, and how many items it covers."""
 
@@ -243,6 +267,8 @@ class RunInfo(_Strict):
     history: list[Invocation] | None = None
     #: set by ``simbench calibrate``: the predictions are its source run's, recalibrated.
     calibration: CalibrationInfo | None = None
+    #: set by ``simbench run --permutations``: each item asked in several answer orders.
+    permutations: PermutationInfo | None = None
 
     @field_validator("schema_version")
     @classmethod
@@ -273,14 +299,68 @@ class RunInfo(_Strict):
         ...                                "run_info_sha256": "2" * 64}}})
         >>> info.method_label
         'token_probs + temperature (cross-fit by study)'
+        >>> info.model_copy(update={"calibration": None, "method": "sampling",
+        ...                         "generation": {"samples": 30, "temperature": 1.0},
+        ...                         "permutations": PermutationInfo(scheme="cyclic")}).method_label
+        'sampling (30 samples, T=1) + permutations cyclic'
         """
-        if self.calibration is None:
-            return self.method
-        return f"{self.method} + {self.calibration.label}"
+        parts: list[str] = [self.method]
+        generation = self.generation or {}
+        if self.method == "sampling" and generation.get("samples") is not None:
+            parts[0] = (f"sampling ({generation['samples']} samples, "
+                        f"T={float(generation.get('temperature', 1.0)):g})")
+        if self.permutations is not None:
+            parts.append(self.permutations.label)
+        if self.calibration is not None:
+            parts.append(self.calibration.label)
+        return " + ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON object, every field present (``null`` where it does not apply)."""
         return self.model_dump(mode="json")
+
+
+class SampleCounts(_Strict):
+    """``samples`` of a prediction line (``method="sampling"``): how the labels were counted.
+
+    ``counts`` has every label (zeros included) in label order; ``n_unparsed`` samples were not
+    a label (their raw text is in the line's ``raw_outputs``); ``n`` is the number drawn.
+    """
+
+    n: int = Field(ge=1)
+    counts: dict[str, int]
+    n_unparsed: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> SampleCounts:
+        if any(c < 0 for c in self.counts.values()) or \
+                sum(self.counts.values()) + self.n_unparsed != self.n:
+            raise ValueError(f"counts {self.counts} and n_unparsed {self.n_unparsed} do not add "
+                             f"up to n = {self.n}")
+        return self
+
+
+class PermutationRecord(_Strict):
+    """One entry of ``permutations`` in a prediction line: the item asked in one answer order.
+
+    ``order[i]`` is the original option shown at label position ``i``; ``distribution`` is what
+    the model gave for the *shown* labels (renormalised), ``null`` when this order failed.
+    """
+
+    order: list[int] = Field(min_length=2)
+    distribution: dict[str, float] | None
+    label_mass: float | None = None
+    prompt_hash: str | None = None
+    status: Status = "ok"
+    error: str | None = None
+    raw_outputs: list[str] | None = None
+    samples: SampleCounts | None = None
+
+    @model_validator(mode="after")
+    def _is_permutation(self) -> PermutationRecord:
+        if sorted(self.order) != list(range(len(self.order))):
+            raise ValueError(f"order {self.order} is not a permutation of 0..{len(self.order) - 1}")
+        return self
 
 
 class PredictionRow(_Strict):
@@ -298,6 +378,10 @@ class PredictionRow(_Strict):
     status: Status = "ok"
     error: str | None = None
     raw_outputs: list[str] | None = None
+    #: ``--permutations``: one record per answer order asked (see :class:`PermutationRecord`).
+    permutations: list[PermutationRecord] | None = None
+    #: ``method="sampling"``: the label counts (see :class:`SampleCounts`).
+    samples: SampleCounts | None = None
 
     @model_validator(mode="after")
     def _status_matches(self) -> PredictionRow:

@@ -140,6 +140,7 @@ def _run_info(backend: Backend, items: Sequence[Item], settings: RunSettings,
         "versions": library_versions(),
         "device": prov.pop("device", None),
         "world_size": dist.world_size,
+        "permutations": prov.pop("permutations", None),
     }
     info["backend_details"] = {**dict(settings.extra), **prov}
     return _record(info, "the backend's provenance")

@@ -96,7 +96,8 @@ class TransformersSamplingBackend(TransformersLogprobBackend):
                 by_id = {ids[0]: label for label, ids in zip(request.labels, request.label_ids)}
                 for item_id, tokens in zip(request.item_ids, draws):
                     parsed = [by_id.get(t) for t in tokens]
-                    raw = [self.tokenizer.decode([t]) for t in tokens]
+                    text = {t: self.tokenizer.decode([t]) for t in set(tokens)}
+                    raw = [text[t] for t in tokens]
                     yield tally(item_id, request.labels, parsed, raw, request.prompt_hash)
                 bar.update(len(request.item_ids))
 
