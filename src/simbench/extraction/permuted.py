@@ -23,7 +23,8 @@ prompt hash, status, raw outputs or sample counts). An item fails when one of it
 fails (the average would no longer balance positions); the failed order's error is given.
 
 Cost: a ``K``-option item costs ``K`` prompts under ``cyclic`` (SimBench's items have 2 to 15
-options: 4.4 prompts per item on average over the release) and ``N`` under ``random:N``.
+options: 57,183 prompts for the 13,510 items of the release, 4.23 per item) and ``N`` under
+``random:N`` (at most ``K!``).
 
 Examples
 --------
@@ -39,6 +40,8 @@ Examples
 [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
 >>> backend.provenance()["permutations"]["scheme"], prediction.prompt_hash == backend.prompt_hash(item)
 ('cyclic', True)
+>>> backend.item_costs([item])   # three orders, each of cost 1 (the baseline has no costs)
+[3.0]
 >>> both = combine(item, [(0, 1, 2), (1, 0, 2)], [   # the model always prefers position A
 ...     Prediction("pop/0", {"A": 0.6, "B": 0.3, "C": 0.1}, None, "0" * 16),
 ...     Prediction("pop/0~perm1", {"A": 0.6, "B": 0.3, "C": 0.1}, None, "1" * 16)])
@@ -159,18 +162,31 @@ class PermutedBackend(Backend):
         """The orders ``item`` is asked in (the identity first)."""
         return self.spec.orders(item.item_id, item.n_options)
 
-    def predict(self, items: Sequence[Item], *, progress: bool = True) -> Iterator[Prediction]:
-        """Ask every order of every item in one backend call; yield each item once complete."""
+    def _asked(self, items: Sequence[Item]) -> tuple[list[Item], dict[str, tuple[str, int]]]:
+        """The permuted items to ask, and for each asked id its item and order index."""
         asked: list[Item] = []
         where: dict[str, tuple[str, int]] = {}
-        plan: dict[str, tuple[Item, tuple[Order, ...]]] = {}
         for item in items:
-            orders = self.orders(item)
-            plan[item.item_id] = (item, orders)
-            for j, order in enumerate(orders):
+            for j, order in enumerate(self.orders(item)):
                 shown_id = item.item_id if j == 0 else f"{item.item_id}{ORDER_ID_SEPARATOR}{j}"
                 where[shown_id] = (item.item_id, j)
                 asked.append(replace(permute_item(item, order), item_id=shown_id))
+        return asked, where
+
+    def item_costs(self, items: Sequence[Item]) -> list[float] | None:
+        """Each item's cost: the backend's costs of its orders added up (else its number of
+        orders), for the run's ETA."""
+        asked, where = self._asked(items)
+        costs = self.backend.item_costs(asked)
+        total = dict.fromkeys((it.item_id for it in items), 0.0)
+        for shown, cost in zip(asked, costs if costs is not None else [1.0] * len(asked)):
+            total[where[shown.item_id][0]] += cost
+        return list(total.values())
+
+    def predict(self, items: Sequence[Item], *, progress: bool = True) -> Iterator[Prediction]:
+        """Ask every order of every item in one backend call; yield each item once complete."""
+        asked, where = self._asked(items)
+        plan = {item.item_id: (item, self.orders(item)) for item in items}
         logger.info("permutations %s: %d items asked in %d orders", self.spec.label, len(items),
                     len(asked))
         got: dict[str, dict[int, Prediction]] = {}
