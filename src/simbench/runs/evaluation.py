@@ -50,7 +50,7 @@ __all__ = ["run_evaluation", "select_run_items"]
 logger = logging.getLogger(__name__)
 # Keys known before the model is loaded: checked first, so a wrong ``out`` fails in a second.
 _EARLY_KEYS = ("method", "backend", "protocol", "model.id", "model.adapter.content_hash",
-               "data.sha256", "calibration.kind")
+               "data.sha256", "calibration.kind", "permutations")
 
 
 def select_run_items(
@@ -101,8 +101,17 @@ def _early_check(out: str | os.PathLike[str], method: str, backend: str, model: 
     lora = None if adapter is None else {"content_hash": adapter.content_hash}
     new = {"method": method, "backend": backend, "protocol": options.get("protocol", "default"),
            "model": {"id": model, "adapter": lora}, "data": {"sha256": settings.data_sha256},
-           "calibration": None}  # a run is never calibrated: a calibrated folder is refused
+           "calibration": None,  # a run is never calibrated: a calibrated folder is refused
+           "permutations": _permutations(options)}
     check_compatible(RunFolder(out).read_run_info(), new, str(out), keys=_EARLY_KEYS)
+
+
+def _permutations(options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``permutations`` block the run will record (known before any model loads)."""
+    from ..prompts.permute import PermutationSpec
+
+    spec = PermutationSpec.parse(options.get("permutations"), seed=int(options.get("seed") or 0))
+    return spec.provenance()
 
 
 def _same_model_settings(out: str | os.PathLike[str], method: str, options: Mapping[str, Any],

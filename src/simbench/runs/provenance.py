@@ -99,6 +99,34 @@ def identity_differences(old: Mapping[str, Any], new: Mapping[str, Any],
     return diffs
 
 
+def _expanded(diffs: list[tuple[str, Any, Any]]) -> list[tuple[str, Any, Any]]:
+    """Differences between two objects as their differing fields (``generation.samples: 5 ...``),
+    and a ``permutations`` block as its scheme, so the message stays one readable line.
+
+    >>> _expanded([("generation", {"samples": 5, "seed": 0}, {"samples": 6, "seed": 0}),
+    ...            ("permutations", {"scheme": "random", "n": 4, "seed": 0}, None)])
+    [('generation.samples', 5, 6), ('permutations', 'random:4 (seed 0)', None)]
+    """
+    out: list[tuple[str, Any, Any]] = []
+    for key, a, b in diffs:
+        if key == "permutations":
+            out.append((key, _scheme(a), _scheme(b)))
+        elif isinstance(a, Mapping) and isinstance(b, Mapping):
+            out.extend((f"{key}.{k}", a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b])
+                       if a.get(k) != b.get(k))
+        else:
+            out.append((key, a, b))
+    return out
+
+
+def _scheme(block: Any) -> Any:
+    if not isinstance(block, Mapping):
+        return block
+    if block.get("scheme") == "random":
+        return f"random:{block.get('n')} (seed {block.get('seed')})"
+    return block.get("scheme")
+
+
 def check_compatible(old: Mapping[str, Any] | None, new: Mapping[str, Any], folder: str,
                      keys: tuple[str, ...] | None = None) -> None:
     """Refuse to continue the run in ``folder`` (described by ``old``) with different settings.
@@ -116,6 +144,6 @@ def check_compatible(old: Mapping[str, Any] | None, new: Mapping[str, Any], fold
                              f"{RUN_SCHEMA_VERSION}: use a new run folder (out)")
     diffs = identity_differences(old, new, keys)
     if diffs:
-        listed = "; ".join(f"{k}: {a!r} in the folder, {b!r} now" for k, a, b in diffs)
+        listed = "; ".join(f"{k}: {a!r} in the folder, {b!r} now" for k, a, b in _expanded(diffs))
         raise RunFolderError(f"{folder} holds a different run ({listed}). Resume it with the same "
                              "settings, or choose another run folder (out)")
