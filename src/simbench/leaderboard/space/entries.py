@@ -219,7 +219,9 @@ def filter_entries(entries: Sequence[BoardEntry], *, method: str = "all", covera
     """The entries that pass every filter, in the given order.
 
     Args:
-        method: ``"all"`` or a method (``token_probs``, ``verbalized``, ``uniform``).
+        method: ``"all"`` or a method (``token_probs``, ``verbalized``, ``sampling``,
+            ``uniform``): a row's method label begins with it (``token_probs + permutations
+            cyclic`` is a ``token_probs`` row).
         coverage: ``"all"`` or a key of :data:`COVERAGE_CHOICES`.
         source: ``"all"``, ``"published"`` or ``"submitted"``.
         query: case-insensitive substring of the model name (blank: everything).
@@ -227,7 +229,7 @@ def filter_entries(entries: Sequence[BoardEntry], *, method: str = "all", covera
     q = query.strip().lower()
     splits = COVERAGE_CHOICES.get(coverage)
     return [e for e in entries
-            if (method == "all" or e.row.method == method)
+            if (method == "all" or e.row.method.split(" ", 1)[0] == method)
             and (splits is None or e.row.splits == splits)
             and (source == "all" or e.source == source)
             and (not q or q in e.row.model.lower())]

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ...choices import METHODS
 from ...errors import SimBenchError
 from .entries import COVERAGE_CHOICES, filter_entries
 from .model_plots import report_plots
@@ -61,7 +62,7 @@ its item) and re-scored from its predictions by simbench-eval, exactly as
 `simbench submit runs/m --leaderboard <this leaderboard's dataset>`: it opens a pull request with
 the bundled entry on the dataset and one with `.eval_results/simbench.yaml` on the model.
 """
-_CHOICES_METHOD = ["all", "token_probs", "verbalized", "uniform"]
+_CHOICES_METHOD = ["all", *METHODS, "uniform"]
 
 
 def launch_options() -> dict[str, Any]:
