@@ -196,5 +196,10 @@ class Backend(abc.ABC):
         """:func:`prompt_hash` of :meth:`prompt_text` (what ``predictions.jsonl`` records)."""
         return prompt_hash(self.prompt_text(item))
 
+    def item_costs(self, items: Sequence[Item]) -> list[float] | None:
+        """Relative compute cost of each item (e.g. tokens), for the run's ETA; ``None`` (the
+        default): every item alike."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release resources (servers, processes); the default does nothing."""

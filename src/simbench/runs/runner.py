@@ -50,6 +50,7 @@ from typing import Any
 from ..data.schema import Item
 from ..errors import ExtractionError, RunError
 from ..extraction.base import Backend, Prediction
+from ._progress import RunProgress
 from .distributed import DistContext
 from .folder import PREDICTIONS_FILE, RUN_INFO_FILE, RunFolder, RunFolderError
 from .provenance import check_compatible, library_versions, utc_now
@@ -194,22 +195,20 @@ def _check_prediction(pred: Prediction, expected: Mapping[str, Item], seen: set[
 def _stream(backend: Backend, shard: Sequence[Item], folder: RunFolder, dist: DistContext,
             progress: bool) -> tuple[int, int]:
     """Predict ``shard`` and append each prediction to this rank's file; return (done, failed)."""
-    from tqdm.auto import tqdm
-
     expected = {it.item_id: it for it in shard}
     seen: set[str] = set()
     failed = 0
-    bar = tqdm(total=len(shard), unit="item", desc="simbench run", dynamic_ncols=True,
-               disable=not (progress and dist.is_main and shard), smoothing=0.1)
+    show = bool(progress and dist.is_main and shard)
+    # the ETA weighs items by what they cost the backend (tokens for the transformers engine)
+    bar = RunProgress([it.item_id for it in shard], backend.item_costs(shard) if show else None,
+                      disable=not show)
     rank = None if dist.world_size == 1 else dist.rank
     with folder.writer(rank) as writer, bar:
         for pred in backend.predict(shard, progress=False):
             _check_prediction(pred, expected, seen)
             writer.write(pred)
             failed += pred.status != "ok"
-            bar.update(1)
-            if failed:
-                bar.set_postfix(failed=failed, refresh=False)
+            bar.advance(pred.item_id, failed=pred.status != "ok")
     if len(seen) != len(shard):
         missing = [iid for iid in expected if iid not in seen][:5]
         raise ExtractionError(f"backend returned {len(seen)} of {len(shard)} predictions "

@@ -180,17 +180,55 @@ class TransformersLogprobBackend(Backend):
         return tuple((i,) for i in found)
 
     # ----------------------------------------------------------------------------- scoring
-    def _score(self, requests: list[Request]) -> Iterator[tuple[Request, list[float]]]:
-        """Yield ``(request, per-label log-probabilities)`` for every request."""
+    def item_costs(self, items: Sequence[Item]) -> list[float]:
+        """The tokens computed for each item, counted when the engine computes them: its prompt
+        after the shared prefix, and, for the first item of each chunk, every prefix of that
+        chunk (they are computed together before it); items asking the same prompt share its
+        cost. The runner's ETA is by these costs: the engine goes longest prompts first, so a
+        rate per item would mislead.
+
+        >>> from simbench.extraction.hf.tiny import example_items, tiny_model
+        >>> backend = TransformersLogprobBackend(*tiny_model())
+        >>> costs = backend.item_costs(example_items())
+        >>> len(costs), all(c > 0 for c in costs)
+        (3, True)
+        """
+        requests = self._requests(items)
+        self._plan(requests)
+        per_request: dict[int, float] = {}
+        for chunk, units in self._schedule(requests):
+            prefixes = {r.group: r.prefix_len for r in chunk if r.group >= 0}
+            for unit in units:
+                per_request.update((id(r), float(len(r.suffix))) for r in unit)
+            per_request[id(units[0][0])] += sum(prefixes.values())
+        per_item = {item_id: per_request[id(r)] / len(r.item_ids)
+                    for r in requests for item_id in r.item_ids}
+        return [per_item[item.item_id] for item in items]
+
+    def _plan(self, requests: list[Request]) -> None:
+        """Set each request's shared prefix (``prefix_len``, ``group``) when the cache is on."""
         if self.prefix_cache and len(requests) > 1:
             plan = plan_prefixes([r.ids for r in requests], min_prefix=self.min_prefix_tokens)
             for request, length, group in zip(requests, plan.prefix_len, plan.group):
                 request.prefix_len, request.group = length, group
             logger.info("prefix cache: %d shared prefixes save %d tokens", len(plan.groups),
                         plan.saved_tokens)
-        for chunk in self._chunks(requests):
+
+    def _score(self, requests: list[Request]) -> Iterator[tuple[Request, list[float]]]:
+        """Yield ``(request, per-label log-probabilities)`` for every request."""
+        self._plan(requests)
+        for chunk, units in self._schedule(requests):
             kv = self._prefix_kv(chunk)
             forward = functools.partial(self._forward, kv=kv)
+            for unit in units:
+                for batch, logps in self._sizer.run(unit, forward, length=_suffix_len):
+                    yield from zip(batch, logps)
+
+    def _schedule(self, requests: list[Request]) -> Iterator[tuple[list[Request], list[list[Request]]]]:
+        """The order of the work: chunks (whose prefixes are computed together, first), and in
+        each chunk its units (the requests of one prefix, longest suffix first), in the order
+        the predictions come out."""
+        for chunk in self._chunks(requests):
             # A batch never mixes prefixes: padding one row's prefix to another's length made
             # the batch slower than no cache at all (measured on SmolLM2, CPU).
             units: dict[int, list[Request]] = {}
@@ -198,8 +236,7 @@ class TransformersLogprobBackend(Backend):
                 units.setdefault(request.group, []).append(request)
             for unit in units.values():
                 unit.sort(key=lambda r: len(r.suffix), reverse=True)
-                for batch, logps in self._sizer.run(unit, forward, length=_suffix_len):
-                    yield from zip(batch, logps)
+            yield chunk, list(units.values())
 
     def _chunks(self, requests: list[Request]) -> Iterator[list[Request]]:
         """Groups of requests whose prefix caches are held in memory together (longest first)."""
