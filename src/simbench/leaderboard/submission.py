@@ -333,11 +333,41 @@ def _full_run_command(run: Any, origin: str) -> str:
             parts += [flag, str(value)]
     if run.get("backend") == "openai":
         parts += ["--base-url", "URL"]
+    parts += _method_flags(run)
     splits = (run.get("data") or {}).get("splits") if isinstance(run.get("data"), dict) else None
     if isinstance(splits, list) and len(splits) == 1:
         parts += ["--split", str(splits[0])]
     out = origin if Path(origin).is_dir() else f"runs/{name.replace('/', '--')}"
     return " ".join(parts + ["--out", out])
+
+
+def _method_flags(run: dict[str, Any]) -> list[str]:
+    """The ``--permutations``, ``--samples``, ``--temperature`` and ``--seed`` flags that a run's
+    provenance records (``docs/methods.md``), so that completing it is the same run.
+
+    >>> _method_flags({"method": "sampling", "seed": 3, "permutations": {"scheme": "cyclic"},
+    ...                "generation": {"samples": 30, "temperature": 0.7}})
+    ['--permutations', 'cyclic', '--samples', '30', '--temperature', '0.7', '--seed', '3']
+    >>> _method_flags({"method": "token_probs", "seed": 0,
+    ...                "permutations": {"scheme": "random", "n": 6, "seed": 0}})
+    ['--permutations', 'random:6']
+    """
+    flags: list[str] = []
+    perm = run.get("permutations")
+    if isinstance(perm, dict):
+        flags += ["--permutations",
+                  f"random:{perm.get('n')}" if perm.get("scheme") == "random" else "cyclic"]
+    found = run.get("generation")
+    generation: dict[str, Any] = found if isinstance(found, dict) else {}
+    if run.get("method") == "sampling":
+        flags += ["--samples", str(generation.get("samples", 30))]
+        if generation.get("temperature", 1.0) != 1.0:
+            flags += ["--temperature", f"{generation['temperature']:g}"]
+    seeded = run.get("method") in ("sampling", "verbalized") or \
+        (isinstance(perm, dict) and perm.get("scheme") == "random")
+    if seeded and run.get("seed"):
+        flags += ["--seed", str(run["seed"])]
+    return flags
 
 
 def _coverage_problems(ids: Sequence[str], wanted: Sequence[Item], splits: set[str],
