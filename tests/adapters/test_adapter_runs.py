@@ -104,6 +104,14 @@ def test_provenance_records_the_adapter(runs: dict[str, Path], lora_dir: Path,
     assert resolve_adapter(copy).content_hash == adapter["content_hash"]
 
 
+def test_a_sample_lora_run_is_refused_with_the_command_that_completes_it(
+        runs: dict[str, Path], lora_dir: Path, simbench_data: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["submit", str(runs["adapter"]), "--leaderboard", "me/board", "--dry-run",
+                 "--data", str(simbench_data), "--n-resamples", "20"]) == 2
+    assert f"--adapter {lora_dir} " in capsys.readouterr().err
+
+
 def test_a_folder_refuses_another_adapter_or_none(runs: dict[str, Path], tiny_llama_dir: Path,
                                                   simbench_data: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:

@@ -60,7 +60,10 @@ def test_a_sample_run_is_refused_for_coverage(tiny_run: Path, simbench_data: Pat
     capsys.readouterr()
     assert main(["submit", str(cal), "--leaderboard", "me/board", "--dry-run",
                  "--data", str(simbench_data), *_FAST]) == 2
-    assert "missing" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # the way to a submission: complete the source run, then calibrate it into a new folder
+    assert "submissions need every item of a split" in err
+    assert f"--out {tiny_run.resolve()}, then simbench calibrate {tiny_run.resolve()} --fit pop" in err
 
 
 def test_report_shows_calibrated_beside_raw(tiny_run: Path, simbench_data: Path,

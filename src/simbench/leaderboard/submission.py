@@ -320,11 +320,17 @@ def _full_run_command(run: Any, origin: str) -> str:
     >>> _full_run_command({"model": {"id": "uniform"}, "backend": "uniform", "prompt_mode": "base",
     ...                    "data": {"splits": ["pop", "grouped"]}}, "sub.json")
     'simbench run --model uniform --out runs/uniform'
+    >>> _full_run_command({"model": {"id": "m", "adapter": {"id": "me/lora"}},
+    ...                    "calibration": {"cross_fit": "study", "source": {"path": "runs/m"}},
+    ...                    "data": {"splits": ["pop"]}}, "runs/m-T")
+    'simbench run --model m --adapter me/lora --split pop --out runs/m, then simbench calibrate runs/m --cross-fit study --out runs/m-T-full'
     """
     run = run if isinstance(run, dict) else {}
     model = run.get("model") if isinstance(run.get("model"), dict) else {}
     name = str(model.get("id") or "MODEL")
     parts = ["simbench", "run", "--model", name]
+    if isinstance(model.get("adapter"), dict):
+        parts += ["--adapter", str(model["adapter"].get("id"))]
     options = (("--method", "method", "token_probs"), ("--backend", "backend", "transformers"),
                ("--protocol", "protocol", "default"), ("--prompt-mode", "prompt_mode", "auto"))
     for flag, key, default in options if run.get("backend") != "uniform" else ():
@@ -338,6 +344,14 @@ def _full_run_command(run: Any, origin: str) -> str:
     if isinstance(splits, list) and len(splits) == 1:
         parts += ["--split", str(splits[0])]
     out = origin if Path(origin).is_dir() else f"runs/{name.replace('/', '--')}"
+    cal = run.get("calibration")
+    if isinstance(cal, dict) and isinstance(cal.get("source"), dict):
+        # a calibrated run: complete its source run, then calibrate that into a new folder
+        source = str(cal["source"].get("path"))
+        how = (f"--cross-fit {cal['cross_fit']}" if cal.get("cross_fit")
+               else "--fit " + " ".join(cal.get("fit") or ["PART"]))
+        return (" ".join(parts + ["--out", source])
+                + f", then simbench calibrate {source} {how} --out {origin}-full")
     return " ".join(parts + ["--out", out])
 
 

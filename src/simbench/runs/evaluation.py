@@ -152,6 +152,9 @@ def _adapter(adapter: str | os.PathLike[str] | None, backend: str, model: str,
         if options.get("lora") is not None:
             raise OptionError("adapter and lora both name an adapter: give one")
         options["lora"] = str(spec.path)
+        if spec.rank and spec.rank > 64:  # the wing reserves rank 64; vLLM takes these maxima
+            options["lora_rank"] = next((r for r in (128, 256, 320, 512) if r >= spec.rank),
+                                        spec.rank)
     return spec
 
 
