@@ -45,7 +45,8 @@ def test_commit_operations_are_exactly_right(half_plan, half_run, all_items):
     assert sorted(entry) == ["predictions", "results", "run", "schema_version"]
     assert entry["schema_version"] == 1
     run_json = json.loads((half_run / "run.json").read_text())
-    assert entry["run"]["model"] == run_json["model"]
+    # every field of the record, null where it does not apply (no LoRA adapter here)
+    assert entry["run"]["model"] == {"adapter": None, **run_json["model"]}
     for key in ("method", "backend", "protocol", "prompt_mode"):
         assert entry["run"][key] == run_json[key]
     assert entry["results"] == {**results, "submitted_at": SUBMITTED_AT}

@@ -122,7 +122,8 @@ def test_run_info_round_trip_and_damaged_run_json(tmp_path: Path) -> None:
     on_disk = json.loads((tmp_path / "new" / "run.json").read_text())
     # every field of the record is written, null where it does not apply
     assert on_disk["model"] == {"id": "smollm2", "source": None, "revision": None,
-                                "content_hash": "gguf:ab", "dtype": None, "type": None}
+                                "content_hash": "gguf:ab", "dtype": None, "type": None,
+                                "adapter": None}
     assert on_disk["history"] is None and on_disk["status"] == "running"
     assert folder.read_run_info() == on_disk
     assert folder.run_info() == written and written.model.content_hash == "gguf:ab"
