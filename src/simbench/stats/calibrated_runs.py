@@ -277,10 +277,11 @@ def calibrate_run(
         from ..data.load import load_items, resolve_source
 
         data_source = resolve_source(data)
-        if data_source.sha256() != info.data.sha256:
+        sha = data_source.sha256()
+        if sha != info.data.sha256:
             raise CalibrationError(f"{src.path} was run on data {info.data.sha256[:12]}..., but "
-                                   f"{data_source.description} has {data_source.sha256()[:12]}...:"
-                                   " give the run's data (data)")
+                                   f"{data_source.description} has {sha[:12]}...: give the run's "
+                                   "data (data)")
         items = load_items("both", source=data_source)
     records = src.read_predictions()
     valid = validate_predictions(list(records.values()), items, source=str(src.predictions_path))
