@@ -51,11 +51,12 @@ def test_report_html_embeds_every_plot(report_dir):
     html = (report_dir / "report.html").read_text()
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     pngs = sorted(p.name for p in (report_dir / "figures").iterdir())
-    assert len(images) == len(pngs) == 9  # 5 run plots + 2 per comparison
+    assert len(images) == len(pngs) == 10  # 5 run plots + 2 per comparison + position bias
     assert "studies.png" in pngs and "alignment-2.png" in pngs and "label-mass.png" in pngs
+    assert "position-bias.png" in pngs
     assert "http" not in html.replace("http-equiv", "")  # self-contained: nothing fetched
     md = (report_dir / "report.md").read_text()
-    assert md.count("](figures/") == 9 and "| SimBench score |" in md
+    assert md.count("](figures/") == 10 and "| SimBench score |" in md
 
 
 def test_same_seed_gives_identical_numbers(known_runs, report_dir, all_items):
