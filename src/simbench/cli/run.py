@@ -166,7 +166,6 @@ def register(sub: Any) -> None:
     v.add_argument("--max-model-len", type=_positive_int, metavar="TOKENS",
                    help="longest prompt plus generation the engine reserves KV cache for")
     v.add_argument("--quantization", help="vLLM quantization method, e.g. fp8, awq, gptq")
-    v.add_argument("--lora", metavar="FOLDER", help="a LoRA adapter applied to every request")
     v.add_argument("--engine-arg", action="append", type=_engine_arg, metavar="KEY=VALUE",
                    help="any other vllm.EngineArgs field (value read as JSON when it parses); "
                         "repeatable")
@@ -200,7 +199,7 @@ _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str 
     "--tokenizer": ("tokenizer", None, ("openai",), ("token_probs",), "tokenizer"),
     **{f"--{name.replace('_', '-')}": (name, None, ("vllm",), _ALL, name)
        for name in ("tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size",
-                    "gpu_memory_utilization", "max_model_len", "quantization", "lora")},
+                    "gpu_memory_utilization", "max_model_len", "quantization")},
     "--engine-arg": ("engine_arg", None, ("vllm",), _ALL, "engine_args"),
     "--adapter": ("adapter", None, ("transformers", "vllm"), _ALL, None),
 }

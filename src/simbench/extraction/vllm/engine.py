@@ -318,7 +318,7 @@ def load_engine(model: str, *, dtype: str = "auto", seed: int = 0, prefix_cache:
     if lora is not None:
         lora_path = Path(lora).expanduser()
         if not (lora_path / "adapter_config.json").is_file():
-            raise ExtractionError(f"--lora {lora}: not a LoRA adapter folder (no adapter_config.json)")
+            raise ExtractionError(f"lora {lora}: not a LoRA adapter folder (no adapter_config.json)")
         lora_pair = (lora_path.name, str(lora_path.resolve()))
     from vllm import LLM
 
