@@ -30,7 +30,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "simbench"
 _SPECIAL = {"__init__.py", "__main__.py"}
 #: The engine wings of extraction/ and the method modules each may hold.
 _WINGS = ("extraction/hf/", "extraction/vllm/", "extraction/server/")
-_METHOD_MODULES = {"token_probs", "verbalized"}
+_METHOD_MODULES = {"token_probs", "verbalized", "sampling"}
 #: Other basenames that may appear more than once, with the reason.
 SHARED_ON_PURPOSE: dict[str, str] = {
     "_common": "private helpers of two unrelated packages (the converters, the vLLM wing); "
