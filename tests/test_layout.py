@@ -109,3 +109,13 @@ def test_the_run_folder_file_names_are_spelled_in_one_module() -> None:
     assert set(found) == {"runs/folder.py"}, (
         f"run folder file names written out outside runs/folder.py (use the constants of "
         f"simbench.runs): {dict(found)}")
+
+
+def test_the_file_names_are_written_in_one_module_only() -> None:
+    """Not even a docstring elsewhere spells them: prose says "the run record", code the constant."""
+    spelled = sorted(
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if any(name in path.read_text(encoding="utf-8")
+               for name in (PREDICTIONS_FILE, RUN_INFO_FILE)))
+    assert spelled == ["runs/folder.py"]

@@ -86,7 +86,7 @@ class AdapterSpec:
     config: dict[str, Any]
 
     def provenance(self, *, merged: bool | None) -> dict[str, Any]:
-        """The ``model.adapter`` block of ``run.json`` (:class:`simbench.runs.AdapterInfo`)."""
+        """The ``model.adapter`` block of the run record (:class:`simbench.runs.AdapterInfo`)."""
         return {"id": self.id, "type": "lora", "source": str(self.path), "revision": self.revision,
                 "content_hash": self.content_hash, "base_model": self.base_model,
                 "rank": self.rank, "alpha": self.alpha, "target_modules": self.target_modules,

@@ -93,7 +93,7 @@ class AttemptSchedule:
         return item_seed(self.seed, item_id, attempt)
 
     def provenance(self) -> dict[str, Any]:
-        """The generation settings for ``run.json``."""
+        """The generation settings for the run record."""
         return {"retries": self.retries, "first_temperature": self.temperature_at(0),
                 "temperature": self.temperature if self.retries > 1 else None,
                 "seed": self.seed, "seed_rule": "sha256('seed:item_id:attempt')[:16] per attempt",

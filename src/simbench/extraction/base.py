@@ -1,7 +1,7 @@
 """The backend interface every extraction method implements, and the per-item result record.
 
 A backend turns :class:`~simbench.data.schema.Item` objects into :class:`Prediction` records. The
-run layer (``simbench run``) streams them to ``predictions.jsonl`` as they come, so a backend yields
+run layer (``simbench run``) streams them to the run folder's predictions file as they come, so a backend yields
 each prediction as soon as it is final (per finished batch), in any order.
 
 Examples
@@ -55,7 +55,7 @@ def prompt_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The model's answer distribution for one item: one line of ``predictions.jsonl``.
+    """The model's answer distribution for one item: one line of a run folder's predictions file.
 
     Attributes:
         item_id: the item's key, e.g. ``"pop/17"``.
@@ -122,7 +122,7 @@ class Prediction:
                    samples=samples)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``predictions.jsonl`` line as a dict (see ``docs/run-folder.md``).
+        """The predictions-file line as a dict (see ``docs/run-folder.md``).
 
         ``error``, ``raw_outputs``, ``permutations`` and ``samples`` are present only when set.
         """
@@ -177,7 +177,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def provenance(self) -> dict[str, Any]:
-        """What identifies this backend's results, for ``run.json``.
+        """What identifies this backend's results, for the run record.
 
         Keys (``None`` where they do not apply): ``method``, ``backend``, ``protocol``,
         ``prompt_mode``, ``model`` (``{"id", "revision", "content_hash", "dtype", "type"}``),
@@ -193,7 +193,7 @@ class Backend(abc.ABC):
         """The exact prompt text this backend sends to the model for ``item``."""
 
     def prompt_hash(self, item: Item) -> str:
-        """:func:`prompt_hash` of :meth:`prompt_text` (what ``predictions.jsonl`` records)."""
+        """:func:`prompt_hash` of :meth:`prompt_text` (what the predictions file records)."""
         return prompt_hash(self.prompt_text(item))
 
     def item_costs(self, items: Sequence[Item]) -> list[float] | None:

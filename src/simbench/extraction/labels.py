@@ -35,7 +35,7 @@ __all__ = [
 
 #: How many trailing prompt characters key the in-context label cache.
 CONTEXT_CHARS = 200
-#: The labels whose token ids ``run.json`` records (every label SimBench uses).
+#: The labels whose token ids the run record keeps (every label SimBench uses).
 PROVENANCE_LABELS = tuple(string.ascii_uppercase[:15])
 
 
@@ -120,7 +120,7 @@ class InContextLabels:
 
 
 def label_token_table(renderer: PromptRenderer, resolver: InContextLabels) -> dict[str, Any]:
-    """label -> token id for :data:`PROVENANCE_LABELS`, as ``run.json`` records it.
+    """label -> token id for :data:`PROVENANCE_LABELS`, as the run record records it.
 
     Default protocol: each label's in-context id after the renderer's standard prompt ending (read
     from a synthetic probe item). Release protocol: the list of ids the release summed.

@@ -97,7 +97,7 @@ class SamplingSettings:
         return int(digest[:16], 16) & (2**63 - 1)
 
     def provenance(self) -> dict[str, Any]:
-        """The ``generation`` block of ``run.json``."""
+        """The ``generation`` block of the run record."""
         return {"samples": self.samples, "temperature": float(self.temperature),
                 "seed": self.seed, "seed_rule": _SEED_RULE, "draw": _DRAW_RULE,
                 "top_k": None, "max_new_tokens": 1}

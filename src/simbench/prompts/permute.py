@@ -250,7 +250,7 @@ class PermutationSpec:
         return (tuple(range(k)),)
 
     def provenance(self) -> dict[str, Any] | None:
-        """The ``permutations`` block of ``run.json`` (``None`` when nothing is permuted)."""
+        """The ``permutations`` block of the run record (``None`` when nothing is permuted)."""
         if not self.active:
             return None
         return {"scheme": self.scheme, "n": self.n, "seed": self.seed,

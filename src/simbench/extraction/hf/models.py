@@ -131,7 +131,7 @@ class LoadedModel:
     adapter: dict[str, Any] | None = None
 
     def provenance(self) -> dict[str, Any]:
-        """The ``model`` block of ``run.json`` (``type`` is added by the backend)."""
+        """The ``model`` block of the run record (``type`` is added by the backend)."""
         out: dict[str, Any] = {"id": self.model_id, "source": self.source, "revision": self.revision,
                               "content_hash": self.content_hash, "dtype": self.dtype}
         if self.adapter is not None:

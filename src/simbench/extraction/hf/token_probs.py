@@ -122,7 +122,7 @@ class TransformersLogprobBackend(Backend):
         return label_token_table(self.renderer, self._labels)
 
     def provenance(self) -> dict[str, Any]:
-        """Provenance for ``run.json`` (see ``docs/run-folder.md``)."""
+        """Provenance for the run record (see ``docs/run-folder.md``)."""
         dtype = str(getattr(self.model, "dtype", "")).removeprefix("torch.") or None
         return {
             "method": self.method,

@@ -148,7 +148,7 @@ class VLLMEngine:
         llm: the ``vllm.LLM``.
         tokenizer: the transformers tokenizer of the same folder (prompts and label ids come from
             it exactly as for the transformers engine).
-        model: the ``model`` block of ``run.json`` (``id``, ``source``, ``revision``,
+        model: the ``model`` block of the run record (``id``, ``source``, ``revision``,
             ``content_hash``, ``dtype``).
         engine_args: the arguments ``vllm.LLM`` was started with (JSON-safe).
         device: ``"cpu"``, or ``"cuda"`` with the device name (``"cuda (NVIDIA H100 80GB HBM3)"``).
@@ -168,7 +168,7 @@ class VLLMEngine:
     _lora_request: Any = field(default=None, repr=False)
 
     def provenance(self) -> dict[str, Any]:
-        """The vLLM-specific part of ``run.json``'s ``backend_details``."""
+        """The vLLM-specific part of the run record's ``backend_details``."""
         return {"vllm_version": self.version, "engine_args": dict(self.engine_args),
                 "lora": None if self.lora is None else {"name": self.lora[0],
                                                         "path": self.lora[1]}}

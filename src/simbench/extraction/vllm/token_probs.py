@@ -150,7 +150,7 @@ class VLLMLogprobBackend(VLLMBackendBase):
         return label_token_table(self.renderer, self._labels)
 
     def provenance(self) -> dict[str, Any]:
-        """Provenance for ``run.json``: the transformers engine's keys plus the vLLM engine's."""
+        """Provenance for the run record: the transformers engine's keys plus the vLLM engine's."""
         return {**self.common_provenance(), "label_token_ids": self.label_token_ids(),
                 "prefix_cache": bool(self._details.get("engine_args", {})
                                      .get("enable_prefix_caching", True))}

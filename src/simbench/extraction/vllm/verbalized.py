@@ -132,7 +132,7 @@ class VLLMVerbalizedBackend(VLLMBackendBase):
         return dict(self._generation)
 
     def provenance(self) -> dict[str, Any]:
-        """Provenance for ``run.json``: the transformers verbalized backend's keys, vLLM's."""
+        """Provenance for the run record: the transformers verbalized backend's keys, vLLM's."""
         prov = self.common_provenance()
         if self.prompt_mode != "chat":
             prov["chat_template_hash"] = None

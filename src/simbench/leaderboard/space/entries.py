@@ -71,7 +71,7 @@ class BoardEntry:
         row: the leaderboard row (the same record ``simbench leaderboard build`` writes).
         source: ``"published"`` (the paper) or ``"submitted"``.
         results: the recomputed results of a submission (``recompute_results``), else ``None``.
-        run: the submission's ``run.json`` as JSON, else ``None``.
+        run: the submission's run record as JSON, else ``None``.
         path: the submission file or run folder, else ``None``.
         entry: the path relative to the submissions folder (a stable key), else ``None``.
         family: the model family (``simbench.leaderboard.space.scaling.model_family``).

@@ -1,7 +1,7 @@
 """The per-model panel's plots: exactly those of ``simbench report`` for the submitted run.
 
 A bundled entry (``submissions/<model>/<time>.json``) is unpacked into a run folder first (its
-``run.json`` and one prediction line per item, as submitted); then
+a run record and one prediction line per item, as submitted); then
 :func:`simbench.report.build_report` draws the per-study bars with intervals and the noise ceiling,
 the score by human entropy, model against human entropy, the label mass (token-probability runs) and
 the per-attribute deltas.
@@ -15,8 +15,9 @@ Examples
 >>> _ = bundle.write_text(json.dumps({"schema_version": 1, "run": {"method": "uniform"},
 ...     "predictions": [{"item_id": "pop/0", "distribution": {"A": 0.5, "B": 0.5}}]}))
 >>> folder = unpack_bundle(bundle, Path(tmp.name) / "run")
->>> sorted(p.name for p in folder.iterdir())
-['predictions.jsonl', 'run.json']
+>>> from simbench.runs import PREDICTIONS_FILE, RUN_INFO_FILE
+>>> sorted(p.name for p in folder.iterdir()) == sorted([PREDICTIONS_FILE, RUN_INFO_FILE])
+True
 >>> tmp.cleanup()
 
 ``report_plots(entry, items, out)`` then returns ``[(png path, title), ...]``: "Score per study",

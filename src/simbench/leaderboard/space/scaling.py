@@ -8,7 +8,7 @@ open ones for base models, and fits ``score = a + b * log10(params)`` per family
 points per tenfold parameters.
 
 Parameter counts come from :data:`PARAMETER_COUNTS` (the published models, kept in the package), and
-for submitted models from the submitter's provenance (``run.json`` ``backend_details.n_parameters``),
+for submitted models from the submitter's provenance (the run record's ``backend_details.n_parameters``),
 the same table (by Hub id or name), or the model's ``config.json`` (a local folder, or the Hub file
 when online), estimated from its shapes.
 
@@ -77,7 +77,7 @@ class ModelSize:
 
     Attributes:
         billions: parameters in billions (``None``: not disclosed).
-        source: ``"model card"``, ``"run.json"``, ``"config.json (estimated)"``, ...
+        source: ``"model card"``, the run record's file name, ``"config.json (estimated)"``, ...
         hub_id: the model's Hub repository id, when it has one.
         note: anything a reader should know (mixture of experts, vision encoder included).
     """
@@ -208,12 +208,12 @@ def lookup_size(name: str, run: Mapping[str, Any] | None = None) -> ModelSize | 
 
     Args:
         name: the model name (published rows) or model id (submissions).
-        run: the submission's ``run.json`` (``None`` for published rows).
+        run: the submission's run record (``None`` for published rows).
 
     >>> lookup_size("Qwen/Qwen2.5-0.5B-Instruct").billions
     0.49
     >>> lookup_size("m", {"model": {"id": "m"}, "backend_details": {"n_parameters": 135e6}})
-    ModelSize(billions=0.135, source='run.json', hub_id=None, note=None)
+    ModelSize(billions=0.135, source='run...', hub_id=None, note=None)
     """
     if run is not None:
         details = run.get("backend_details") or {}
