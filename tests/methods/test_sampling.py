@@ -44,7 +44,8 @@ def _brute_force(model: Any, tokenizer: Any, item: Item, *, n: int, temperature:
         if t in label_of:
             counts[label_of[t]] += 1
         else:
-            unparsed.append(tokenizer.decode([t]))
+            text = tokenizer.decode([t])
+            unparsed.append(tokenizer.convert_ids_to_tokens(t) if "\ufffd" in text else text)
     return counts, unparsed
 
 

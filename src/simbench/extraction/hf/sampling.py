@@ -96,10 +96,19 @@ class TransformersSamplingBackend(TransformersLogprobBackend):
                 by_id = {ids[0]: label for label, ids in zip(request.labels, request.label_ids)}
                 for item_id, tokens in zip(request.item_ids, draws):
                     parsed = [by_id.get(t) for t in tokens]
-                    text = {t: self.tokenizer.decode([t]) for t in set(tokens)}
+                    text = {t: self._token_text(t) for t in set(tokens)}
                     raw = [text[t] for t in tokens]
                     yield tally(item_id, request.labels, parsed, raw, request.prompt_hash)
                 bar.update(len(request.item_ids))
+
+    def _token_text(self, token: int) -> str:
+        """A sampled token as text; the tokenizer's piece when it is part of a character (a byte
+        of a multi-byte UTF-8 character decodes to U+FFFD alone)."""
+        text = str(self.tokenizer.decode([token]))
+        if "\ufffd" in text:
+            piece = self.tokenizer.convert_ids_to_tokens(token)
+            return str(piece) if piece is not None else text
+        return text
 
     def _forward(self, rows: Sequence[Request], kv: dict[int, list[tuple[Any, Any]]]) -> list[Any]:
         """One batch: per row, per item asking it, the ``samples`` token ids drawn."""

@@ -15,6 +15,14 @@ drawing the samples:
 vLLM's sampler is not numpy's inverse CDF: for a seed the counts differ from the transformers
 backend's, with the same distribution. Temperature 0 asks one greedy token and repeats it.
 
+**vLLM's CPU build** (0.32) fails on a seeded request whose prefill the scheduler splits
+(chunked prefill: ``RuntimeError: CPU Generator does not use offset``, and the engine dies), and
+the ``n`` samples of a request are ``n`` child requests that each recompute the prompt's tail
+after the last full cached block (128 tokens on CPU). So on CPU this backend starts its engine
+with ``enable_chunked_prefill=False`` and refuses an engine started with chunked prefill; it
+costs about as much as ``n`` short prefills per item there (20 s for 6 items at ``n=30`` on 2
+busy cores), where on a GPU the children are cheap.
+
 Examples
 --------
 Bad settings are refused before an engine starts:
@@ -78,6 +86,9 @@ class VLLMSamplingBackend(VLLMLogprobBackend):
                               "release never sampled): use protocol 'default'")
         # set before the base class starts data-parallel workers (_worker_kwargs)
         self.settings = SamplingSettings(samples=samples, temperature=temperature, seed=seed)
+        if engine is None and (engine_args or {}).get("enable_chunked_prefill") is None \
+                and _on_cpu():
+            engine_args = {**(engine_args or {}), "enable_chunked_prefill": False}
         super().__init__(model, method=method, protocol=protocol, prompt_mode=prompt_mode,
                          batch_size=batch_size, seed=seed, data_parallel_size=data_parallel_size,
                          engine=engine, model_id=model_id, dtype=dtype, prefix_cache=prefix_cache,
@@ -86,6 +97,8 @@ class VLLMSamplingBackend(VLLMLogprobBackend):
                          gpu_memory_utilization=gpu_memory_utilization,
                          max_model_len=max_model_len, quantization=quantization, lora=lora,
                          lora_rank=lora_rank, engine_args=engine_args)
+        if self.engine is not None:
+            _check_engine(self.engine)
 
     def _worker_kwargs(self) -> dict[str, Any]:
         return {"samples": self.settings.samples, "temperature": self.settings.temperature}
@@ -125,3 +138,25 @@ class VLLMSamplingBackend(VLLMLogprobBackend):
                 parsed = [by_id.get(ids[0]) if ids else None for ids, _ in samples]
                 yield tally(item_id, request.labels, parsed, [t for _, t in samples],
                             request.prompt_hash)
+
+
+def _on_cpu() -> bool:
+    """Whether vLLM runs on its CPU platform (importing vLLM; only when an engine is to start)."""
+    from .engine import vllm_installed
+
+    if not vllm_installed():
+        return False  # load_engine says what to install
+    from vllm.platforms import current_platform
+
+    return str(current_platform.device_type or "cpu") == "cpu"
+
+
+def _check_engine(engine: VLLMEngine) -> None:
+    """Refuse a CPU engine with chunked prefill: its seeded sampling fails (module docstring)."""
+    config = getattr(getattr(engine.llm, "llm_engine", None), "vllm_config", None)
+    chunked = getattr(getattr(config, "scheduler_config", None), "enable_chunked_prefill", False)
+    if str(engine.device).startswith("cpu") and chunked:
+        raise ExtractionError("method 'sampling' on vLLM's CPU build needs an engine without "
+                              "chunked prefill (its seeded sampling fails on a split prefill): "
+                              "start it with engine_args={'enable_chunked_prefill': False} "
+                              "(--engine-arg enable_chunked_prefill=false)")
