@@ -34,6 +34,12 @@ def _need_vllm() -> None:
 
 
 @pytest.fixture(scope="session")
+def need_vllm() -> None:
+    """Skip (or fail, with ``$SIMBENCH_REQUIRE_VLLM``) where vLLM is not installed."""
+    _need_vllm()
+
+
+@pytest.fixture(scope="session")
 def vllm_engine() -> Iterator[Any]:
     """SmolLM2-135M-Instruct (the plain float32 copy of the wheel's GGUF) in a vLLM engine."""
     _need_vllm()

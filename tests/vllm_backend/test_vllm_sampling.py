@@ -17,7 +17,7 @@ def _by_id(preds: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def sampling_engine() -> Iterator[Any]:
+def sampling_engine(need_vllm: None) -> Iterator[Any]:
     """SmolLM2 in an engine without chunked prefill (what seeded sampling needs on CPU)."""
     from simbench.extraction.vllm import load_engine
 
