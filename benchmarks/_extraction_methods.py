@@ -164,9 +164,15 @@ def run_llamacpp(program: str, items: Sequence[Any], threads: int) -> Work:
     cmd = [program, "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "--ctx-size",
            "4096", *(["--"] if wrapper else []), "--threads", str(threads), "--parallel", "1"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.TemporaryFile()  # the server's output, quoted if it fails to start
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(port, proc, timeout=300)
+        try:
+            _wait_healthy(port, proc, timeout=300)
+        except RuntimeError as exc:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"{exc}; {' '.join(cmd)}; its last lines: {tail}") from None
         load_s = time.perf_counter() - t0
         backend = OpenAIBackend("smollm2", base_url=f"http://127.0.0.1:{port}/v1",
                                 method="token_probs", tokenizer=load_tokenizer("smollm2"),
@@ -178,6 +184,7 @@ def run_llamacpp(program: str, items: Sequence[Any], threads: int) -> Work:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
     return Work(dists, tokens, len(items), load_s, {"predict_s": predict_s})
 
 

