@@ -36,11 +36,13 @@ class Work:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_engine(model: Any, tok: Any, items: Sequence[Any], batch_size: Any) -> Work:
-    """``TransformersLogprobBackend`` (sorted batches, ``logits_to_keep=1``, prefix KV reuse)."""
+def run_engine(model: Any, tok: Any, items: Sequence[Any], batch_size: Any,
+               compile: bool = False) -> Work:
+    """``TransformersLogprobBackend`` (sorted batches, ``logits_to_keep=1``, prefix KV reuse);
+    ``compile``: its MLP and RMSNorm modules compiled (in place, for good)."""
     from simbench.extraction import TransformersLogprobBackend
 
-    backend = TransformersLogprobBackend(model, tok, batch_size=batch_size)
+    backend = TransformersLogprobBackend(model, tok, batch_size=batch_size, compile=compile)
     dists = {p.item_id: p.distribution or {} for p in backend.predict(items, progress=False)}
     computed = int(round(sum(backend.item_costs(items))))  # the tokens after prefix reuse
     return Work(dists, computed, len(backend._requests(items)))

@@ -4,6 +4,9 @@ On the same items, model (SmolLM2-135M-Instruct by default) and prompts (default
 
 - ``engine``: :class:`simbench.extraction.TransformersLogprobBackend` (sorted left-padded batches,
   ``logits_to_keep=1``, shared-prefix KV reuse), in each dtype of ``--dtypes``;
+- ``engine+compile``: the engine with ``compile=True`` (``simbench run --compile``: its MLP and
+  RMSNorm modules compiled with ``torch.compile``), in each dtype of ``--compile-dtypes``; its
+  compile time is part of its load and warm-up;
 - ``release loop``: the release's style (one prompt at a time, logits at every position, softmax
   at the last one), in each dtype: the same-numerics ratio;
 - ``lm-eval``: lm-evaluation-harness 0.4 ``HFLM`` on a multiple-choice task whose documents are
@@ -46,7 +49,7 @@ from typing import Any
 import _extraction_methods as m
 
 _ROOT = Path(__file__).resolve().parent.parent
-_SKIPPABLE = ("release", "lm-eval", "vllm", "llama.cpp")
+_SKIPPABLE = ("release", "lm-eval", "vllm", "llama.cpp", "compile")
 
 
 class PeakRSS:
@@ -185,6 +188,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", default="smollm2", help="alias, local folder or Hub id")
     parser.add_argument("--dtypes", default="float32,bfloat16", help="engine and release loop")
     parser.add_argument("--lm-eval-dtypes", default="float32")
+    parser.add_argument("--compile-dtypes", default="float32,bfloat16",
+                        help="dtypes of the engine+compile rows")
     parser.add_argument("--vllm-dtypes", default="float32")
     parser.add_argument("--vllm-python", help="interpreter with vLLM (default .venv-vllm)")
     parser.add_argument("--limit-per-study", type=int, default=10)
@@ -274,6 +279,15 @@ def _hf_rows(args: argparse.Namespace, dtype: str, items: Sequence[Any], bs: Any
             and _available("lm_eval", "lm-eval")):
         rows.append(timed("lm-eval", dtype, lambda: m.run_lm_eval(
             model, tok, items, args.lm_eval_batch_size), fp, load_s))
+    if "compile" not in skip and dtype in args.compile_dtypes.split(","):
+        # last: compiling changes the model in place
+        t0 = time.perf_counter()
+        m.run_engine(model, tok, items[:2], bs, compile=True)  # compiles, and warms up
+        compile_s = time.perf_counter() - t0
+        print(f"engine+compile {dtype}: compile and warm-up {compile_s:.1f} s", flush=True)
+        rows.append(timed("engine+compile", dtype,
+                          lambda: m.run_engine(model, tok, items, bs, compile=True), fp,
+                          load_s + compile_s))
     return rows, fp, peak
 
 
@@ -353,7 +367,12 @@ def print_ratios(rows: list[dict[str, Any]]) -> None:
     by = {(r["method"], r["dtype"]): r for r in rows}
     pairs = [(("engine", "float32"), ("release loop", "float32"), "goal >= 2x"),
              (("engine", "float32"), ("lm-eval", "float32"), "goal >= 2x"),
+             (("engine+compile", "float32"), ("release loop", "float32"), "goal >= 2x"),
+             (("engine+compile", "float32"), ("lm-eval", "float32"), "goal >= 2x"),
+             (("engine+compile", "float32"), ("engine", "float32"), "compile's gain"),
              (("engine", "bfloat16"), ("release loop", "float32"), "goal >= 4x"),
+             (("engine+compile", "bfloat16"), ("release loop", "float32"), "goal >= 4x"),
+             (("engine+compile", "bfloat16"), ("engine", "bfloat16"), "compile's gain"),
              (("engine", "bfloat16"), ("release loop", "bfloat16"), "same numerics"),
              (("engine", "bfloat16"), ("engine", "float32"), "bf16 over fp32"),
              (("engine", "float32"), ("vllm", "float32"), "goal: ahead"),

