@@ -4,9 +4,9 @@ Runs the transformers engine over a sample (as ``simbench run`` does: the same b
 order) and records when each item finished. Then, at 5%, 10%, 25% and 50% of the items, it compares
 the run's total time predicted by
 
-- the ETA ``simbench run`` prints (``simbench.runs._progress.EtaEstimator``: the rate of the
-  latest half of the elapsed time in the backend's cost units, i.e. the tokens computed per item,
-  :meth:`item_costs`), and
+- the ETA ``simbench run`` prints (``simbench.runs._progress.EtaEstimator``: a per-token and a
+  per-row term fitted on the latest half of the elapsed time, the tokens being the backend's
+  cost units, :meth:`item_costs`), and
 - a plain per-item mean rate (what a tqdm bar over items shows),
 
 with the actual total. ``--trace`` writes the item order, the costs and the finishing times
@@ -44,10 +44,10 @@ def predictions_at(trace: dict[str, Any], fraction: float) -> tuple[float, float
     times, costs = trace["t"], trace["costs"]
     n = len(times)
     k = max(1, round(fraction * n))
-    eta, done = EtaEstimator(sum(costs)), 0.0
-    for t, cost in zip(times[:k], costs[:k]):
+    eta, done = EtaEstimator(sum(costs), n), 0.0  # as RunProgress: cost and rows
+    for row, (t, cost) in enumerate(zip(times[:k], costs[:k]), start=1):
         done += cost
-        eta.update(t, done)
+        eta.update(t, done, row)
     by_cost = times[k - 1] + (eta.seconds_left() or 0.0)
     by_item = times[k - 1] * n / k
     return by_cost, by_item, times[-1]

@@ -31,10 +31,10 @@ def _trace() -> dict[str, Any]:
 def _predicted_total(times: list[float], costs: list[float], fraction: float) -> float:
     """What the run printed after ``fraction`` of the items: elapsed + its ETA."""
     k = max(1, round(fraction * len(times)))
-    eta, done = EtaEstimator(sum(costs)), 0.0
-    for t, cost in zip(times[:k], costs[:k]):
+    eta, done = EtaEstimator(sum(costs), len(costs)), 0.0  # as RunProgress: cost and rows
+    for row, (t, cost) in enumerate(zip(times[:k], costs[:k]), start=1):
         done += cost
-        eta.update(t, done)
+        eta.update(t, done, row)
     return times[k - 1] + (eta.seconds_left() or 0.0)
 
 

@@ -21,6 +21,14 @@ Examples
 15.0
 >>> EtaEstimator(total=5.0).seconds_left() is None  # nothing finished yet
 True
+>>> # rows of 80, 40, then 10 tokens, at 2 ms a token and 50 ms a row; 20 rows of 10 tokens left
+>>> two, one, t, done = EtaEstimator(900.0, total_rows=40), EtaEstimator(900.0), 0.0, 0.0
+>>> for row, tokens in enumerate([80] * 5 + [40] * 5 + [10] * 10, start=1):
+...     t, done = t + 0.002 * tokens + 0.05, done + tokens
+...     two.update(t, done, row)
+...     one.update(t, done)
+>>> round(two.seconds_left(), 6), round(one.seconds_left(), 2)  # the truth is 20 * 0.07 s
+(1.4, 0.99)
 >>> format_eta(3725.4), format_eta(59.6), format_eta(None)
 ('1:02:05', '1:00', '?')
 >>> with RunProgress(["a", "b"], [3.0, 1.0], disable=True) as bar:
@@ -45,19 +53,32 @@ class EtaEstimator:
     """Seconds left from the finishing times of work: the rate over the latest half of the
     elapsed time (all of it while that half holds no finished work).
 
+    With ``rows`` (how many rows, i.e. items, the work holds besides its cost) the time is
+    modelled as ``a * cost + b * rows``: a per-token and a per-row term, fitted by least squares
+    on the latest half. The transformers engine needs both: in bfloat16 on CPU a fixed cost per
+    row (the softmax, the label read-out, the batch set-up) is most of the time, in float32 the
+    tokens are, and as the prompts get shorter through the run the mix changes. Where the fit
+    is not determined (the rows' lengths vary too little so far) or gives a negative term, the
+    cost rate alone is used.
+
     Args:
         total: the total cost of the run.
+        total_rows: the rows of the run, to fit the per-row term (``None``: cost alone).
     """
 
-    def __init__(self, total: float) -> None:
+    def __init__(self, total: float, total_rows: float | None = None) -> None:
         self.total = float(total)
+        self.total_rows = None if total_rows is None else float(total_rows)
         self._times: list[float] = [0.0]
         self._done: list[float] = [0.0]
+        self._rows: list[float] = [0.0]
 
-    def update(self, elapsed: float, done: float) -> None:
-        """Record that ``done`` cost was finished ``elapsed`` seconds after the start."""
+    def update(self, elapsed: float, done: float, rows: float | None = None) -> None:
+        """Record that ``done`` cost (and ``rows`` rows) was finished ``elapsed`` seconds after
+        the start."""
         self._times.append(float(elapsed))
         self._done.append(float(done))
+        self._rows.append(float(rows) if rows is not None else self._rows[-1])
 
     def seconds_left(self) -> float | None:
         """The estimate (``None`` before any work is done)."""
@@ -68,8 +89,37 @@ class EtaEstimator:
         i = min(bisect.bisect_left(self._times, now / 2), len(self._times) - 2)
         work, seconds = done - self._done[i], now - self._times[i]
         if work <= 0 or seconds <= 0:
-            work, seconds = done, now
+            i, work, seconds = 0, done, now
+        if self.total_rows is not None:
+            two = self._two_term(i)
+            if two is not None:
+                per_cost, per_row = two
+                return max(0.0, per_cost * (self.total - done)
+                           + per_row * (self.total_rows - self._rows[-1]))
         return max(0.0, (self.total - done) * seconds / work)
+
+    def _two_term(self, i: int) -> tuple[float, float] | None:
+        """``(seconds per cost, seconds per row)`` fitted on the records from ``i`` on, as
+        differences from record ``i``; ``None`` where it is not determined or not positive."""
+        t0, c0, r0 = self._times[i], self._done[i], self._rows[i]
+        sxx = sxy = syy = sxt = syt = 0.0
+        for t, c, r in zip(self._times[i + 1:], self._done[i + 1:], self._rows[i + 1:]):
+            x, y, dt = c - c0, r - r0, t - t0
+            sxx, sxy, syy = sxx + x * x, sxy + x * y, syy + y * y
+            sxt, syt = sxt + x * dt, syt + y * dt
+        det = sxx * syy - sxy * sxy
+        # collinear cost and rows (every row of the same length): no per-row term to be had
+        if sxx <= 0 or syy <= 0 or det <= _MIN_DETERMINANT * sxx * syy:
+            return None
+        per_cost, per_row = (syy * sxt - sxy * syt) / det, (sxx * syt - sxy * sxt) / det
+        if per_cost <= 0 or per_row <= 0:
+            return None
+        return per_cost, per_row
+
+
+#: The least share of independent variation between cost and rows for the two-term fit
+#: (1 - their squared correlation, uncentred).
+_MIN_DETERMINANT = 0.01
 
 
 def format_eta(seconds: float | None) -> str:
@@ -101,7 +151,8 @@ class RunProgress:
         self._cost = dict(zip(item_ids, weights))
         self.total = sum(weights)
         self.done = 0.0
-        self._eta = EtaEstimator(self.total)
+        # the per-row term is fitted only where the costs are the backend's own
+        self._eta = EtaEstimator(self.total, len(item_ids) if costs is not None else None)
         self.failed = 0
         self._start = time.perf_counter()
         self._bar: Any = tqdm(total=len(item_ids), unit="item", desc="simbench run",
@@ -123,7 +174,7 @@ class RunProgress:
         self.done += self._cost.get(item_id, 0.0)
         self.failed += bool(failed)
         elapsed = time.perf_counter() - self._start
-        self._eta.update(elapsed, self.done)
+        self._eta.update(elapsed, self.done, self._bar.n + 1)
         rate = (self._bar.n + 1) / elapsed if elapsed > 0 else 0.0
         postfix = f"ETA {format_eta(self.eta)}, {rate:.2f} item/s"
         if self.failed:
