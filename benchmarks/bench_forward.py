@@ -8,10 +8,16 @@ Times ``model(input_ids, attention_mask, logits_to_keep=1)`` on random token ids
 The float32 roofline candidates are options, one configuration per run, so that a quiet session
 can compare them (``benchmarks/README.md``): ``--threads`` (``torch.set_num_threads``), ``--attn``
 (``sdpa`` or ``eager`` attention), ``--compile`` (``torch.compile`` of the model, timed after a
-warm-up call per shape; the compile time is printed apart).
+warm-up call per shape; the compile time is printed apart), ``--compile-hot`` (the engine's
+``--compile``: the MLP and RMSNorm modules only, ``simbench.extraction.hf._compile``).
+
+``--profile`` adds a roofline of the timed calls (``torch.profiler``, self CPU time by operator):
+the share of the time in the matmuls, their own FLOP rate against the matmul peak measured in the
+same run, and so the most the model's FLOP rate can reach while the rest of the time stays.
 
     python benchmarks/bench_forward.py --length 400 --rows 1,2,4,8,16
     python benchmarks/bench_forward.py --rows 4 --threads 1 --attn eager --compile
+    python benchmarks/bench_forward.py --rows 4 --length 256 --profile
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--attn", choices=("sdpa", "eager"), help="attention implementation")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+    parser.add_argument("--compile-hot", action="store_true",
+                        help="compile the MLP and RMSNorm modules only (simbench run --compile)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the time by operator and the matmul roofline")
     args = parser.parse_args(argv)
 
     import os
@@ -46,9 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         model.set_attn_implementation(args.attn)
     embed = model.get_input_embeddings().weight
     body = sum(p.numel() for p in model.parameters()) - embed.numel()
+    if args.compile_hot:
+        from simbench.extraction.hf._compile import compile_hot_modules
+
+        compile_hot_modules(model)
     forward = torch.compile(model) if args.compile else model
+    compiled = "whole model" if args.compile else "MLP+RMSNorm" if args.compile_hot else "no"
     print(f"model {args.model} {args.dtype}, torch threads {torch.get_num_threads()}, attention "
-          f"{model.config._attn_implementation}, compile {args.compile}, length {args.length}, "
+          f"{model.config._attn_implementation}, compile {compiled}, length {args.length}, "
           f"load average {os.getloadavg()[0]:.1f}")
     print("| rows | tokens/s | model GFLOP/s |\n|---:|---:|---:|")
     for rows in (int(r) for r in args.rows.split(",")):
@@ -58,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with torch.inference_mode():
             start = time.perf_counter()
             forward(input_ids=ids, attention_mask=mask, logits_to_keep=1, use_cache=False)
-            if args.compile:
+            if args.compile or args.compile_hot:
                 print(f"(first call, compile included: {time.perf_counter() - start:.1f} s)")
             for _ in range(args.repeat):
                 start = time.perf_counter()
@@ -66,8 +81,44 @@ def main(argv: Sequence[str] | None = None) -> int:
                 best = min(best, time.perf_counter() - start)
         tokens = rows * args.length / best
         print(f"| {rows} | {tokens:.0f} | {2 * body * tokens / 1e9:.1f} |", flush=True)
+        if args.profile:
+            _roofline(forward, ids, mask, args.repeat, 2 * body * rows * args.length,
+                      args.dtype, model.config)
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+#: Operators counted as the model's matmuls (the linear layers; attention's products are apart).
+_MATMULS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul", "aten::linear",
+            "mkldnn::_linear_pointwise", "aten::_mkl_linear")
+
+
+def _roofline(forward: object, ids: object, mask: object, repeat: int, flops: float,
+              dtype: str, config: object) -> None:
+    """Profile ``repeat`` calls: time by operator, and the FLOP rate the matmul time allows."""
+    import sys
+    from pathlib import Path
+
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_extraction import _shapes, matmul_peak
+
+    with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        for _ in range(repeat):
+            forward(input_ids=ids, attention_mask=mask, logits_to_keep=1,  # type: ignore[operator]
+                    use_cache=False)
+        wall = (time.perf_counter() - start) / repeat
+    events = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
+    total = sum(e.self_cpu_time_total for e in events) / 1e6 / repeat
+    mm = sum(e.self_cpu_time_total for e in events if e.key in _MATMULS) / 1e6 / repeat
+    peak = matmul_peak(dtype, _shapes(config), seconds=1.0)
+    print(f"  profile: {wall:.3f} s per call ({total:.3f} s of operator self time), matmuls "
+          f"{mm / total:.0%} of it at {flops / mm / 1e9:.0f} GFLOP/s "
+          f"({flops / mm / peak:.0%} of the {peak / 1e9:.0f} GFLOP/s peak); the model's rate "
+          f"{flops / wall / peak:.0%} of peak, {mm / total * flops / mm / peak:.0%} at most "
+          f"with the other operators' time kept")
+    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:
+        print(f"    {e.key:<40} {e.self_cpu_time_total / 1e6 / repeat / total:6.1%}")
+

@@ -43,3 +43,28 @@ def test_compile_needs_the_transformers_token_probs_engine(tmp_path: Path,
                  "--out", str(tmp_path / "v")])
     assert code != 0
     assert "--compile does not apply to --method verbalized" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_one_graph_serves_every_batch_shape(tiny_llama_dir: Path) -> None:
+    """Sizes of 1 (one row, one token) reuse the graph compiled for longer inputs: no recompile
+    inside a run, where each costs seconds; and each shape's probabilities equal eager's to 1e-5."""
+    import torch
+    import torch._dynamo
+    from transformers import AutoModelForCausalLM
+
+    from simbench.extraction.hf._compile import compile_hot_modules
+
+    eager = AutoModelForCausalLM.from_pretrained(tiny_llama_dir, dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama_dir, dtype=torch.float32).eval()
+    assert compile_hot_modules(model) == ["LlamaMLP", "LlamaRMSNorm"]
+    shapes = [(3, 17), (1, 9), (1, 1), (2, 1), (4, 30)]
+    torch._dynamo.reset()
+    with torch.inference_mode():
+        for i, shape in enumerate(shapes):
+            ids = torch.randint(3, 60, shape)
+            # the first call compiles one graph per module class; none after it
+            with torch._dynamo.config.patch(error_on_recompile=i > 0):
+                got = model(input_ids=ids).logits.softmax(-1)
+            ref = eager(input_ids=ids).logits.softmax(-1)
+            assert (got - ref).abs().max().item() < 1e-5, shape

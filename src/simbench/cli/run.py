@@ -207,6 +207,9 @@ _BACKEND_FLAGS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...], str 
     "--engine-arg": ("engine_arg", None, ("vllm",), _ALL, "engine_args"),
     "--adapter": ("adapter", None, ("transformers", "vllm"), _ALL, None),
 }
+#: The on/off flags' options: the value a given flag passes (not given: ``None``, the backend's
+#: default).
+_SWITCHES = {"prefix_cache": False, "compile": True}
 
 
 def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
@@ -215,11 +218,10 @@ def _backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
                             "prompt_mode": args.prompt_mode, "permutations": args.permutations}
     for attr, _default, backends, methods, option in _BACKEND_FLAGS.values():
         if option is not None and backend in backends and args.method in methods:
-            opts[option] = getattr(args, attr)
-    if "prefix_cache" in opts:  # --no-prefix-cache turns the (default) cache off
-        opts["prefix_cache"] = False if opts["prefix_cache"] else None
-    if "compile" in opts:  # off unless asked for: the backend's default
-        opts["compile"] = True if opts["compile"] else None
+            value = getattr(args, attr)
+            if option in _SWITCHES:
+                value = _SWITCHES[option] if value else None
+            opts[option] = value
     if backend == "vllm":  # vLLM loads the model itself: it takes the dtype as an option
         opts["dtype"] = args.dtype
         opts["engine_args"] = dict(opts.get("engine_args") or []) or None

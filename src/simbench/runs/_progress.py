@@ -72,13 +72,22 @@ class EtaEstimator:
         self._times: list[float] = [0.0]
         self._done: list[float] = [0.0]
         self._rows: list[float] = [0.0]
+        # running sums of t, c, r, c*c, c*r, r*r, c*t, r*t (c: cost done, r: rows done) over
+        # the records so far: any window's least-squares sums are differences of two entries,
+        # so an update and an estimate are O(1) however long the run
+        self._sums: list[tuple[float, ...]] = [(0.0,) * 8]
 
     def update(self, elapsed: float, done: float, rows: float | None = None) -> None:
         """Record that ``done`` cost (and ``rows`` rows) was finished ``elapsed`` seconds after
         the start."""
-        self._times.append(float(elapsed))
-        self._done.append(float(done))
-        self._rows.append(float(rows) if rows is not None else self._rows[-1])
+        t, c = float(elapsed), float(done)
+        r = float(rows) if rows is not None else self._rows[-1]
+        self._times.append(t)
+        self._done.append(c)
+        self._rows.append(r)
+        last = self._sums[-1]
+        self._sums.append(tuple(a + b for a, b in zip(
+            last, (t, c, r, c * c, c * r, r * r, c * t, r * t))))
 
     def seconds_left(self) -> float | None:
         """The estimate (``None`` before any work is done)."""
@@ -99,14 +108,18 @@ class EtaEstimator:
         return max(0.0, (self.total - done) * seconds / work)
 
     def _two_term(self, i: int) -> tuple[float, float] | None:
-        """``(seconds per cost, seconds per row)`` fitted on the records from ``i`` on, as
+        """``(seconds per cost, seconds per row)`` fitted on the records after ``i``, as
         differences from record ``i``; ``None`` where it is not determined or not positive."""
         t0, c0, r0 = self._times[i], self._done[i], self._rows[i]
-        sxx = sxy = syy = sxt = syt = 0.0
-        for t, c, r in zip(self._times[i + 1:], self._done[i + 1:], self._rows[i + 1:]):
-            x, y, dt = c - c0, r - r0, t - t0
-            sxx, sxy, syy = sxx + x * x, sxy + x * y, syy + y * y
-            sxt, syt = sxt + x * dt, syt + y * dt
+        m = len(self._times) - 1 - i
+        st, sc, sr, scc, scr, srr, sct, srt = (
+            b - a for a, b in zip(self._sums[i], self._sums[-1]))
+        # sums of x = c - c0, y = r - r0 and dt = t - t0 over the window, expanded
+        sxx = scc - 2 * c0 * sc + m * c0 * c0
+        syy = srr - 2 * r0 * sr + m * r0 * r0
+        sxy = scr - c0 * sr - r0 * sc + m * c0 * r0
+        sxt = sct - c0 * st - t0 * sc + m * c0 * t0
+        syt = srt - r0 * st - t0 * sr + m * r0 * t0
         det = sxx * syy - sxy * sxy
         # collinear cost and rows (every row of the same length): no per-row term to be had
         if sxx <= 0 or syy <= 0 or det <= _MIN_DETERMINANT * sxx * syy:

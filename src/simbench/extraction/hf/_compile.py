@@ -4,7 +4,11 @@ On CPU a small model's float32 forward spends a large share of its time outside 
 the MLP's SiLU and product and the RMSNorms' power, mean, rsqrt and products, each a separate
 pass over memory. Compiling the modules whose class name ends in ``MLP`` or ``RMSNorm`` (with
 dynamic shapes, so one graph serves every batch shape) fuses those passes, while attention and
-the KV cache logic stay eager. On SmolLM2-135M in float32 on the 2-core benchmark machine this
+the KV cache logic stay eager. Dynamic shapes alone still specialize a size of 1 (a batch of one
+row, a suffix of one token) and so compile up to four graphs per module class, each one seconds of
+compilation inside the run; the calls are therefore compiled and run under torch's
+``backed_size_oblivious`` setting (set for these calls only), which makes one graph serve sizes 1
+and up. On SmolLM2-135M in float32 on the 2-core benchmark machine this
 took about 6 s to compile and made the forward 1.19x faster, equal to eager to 1e-6
 (``benchmarks/README.md``). Compiling whole decoder layers, or the whole model, was faster
 still but compiles for about a minute and traces the cache objects.
@@ -43,10 +47,24 @@ def compile_hot_modules(model: Any) -> list[str]:
             continue
         if any(name.startswith(prefix + ".") for prefix in compiled):
             continue
-        module.compile(dynamic=True)
+        _compile_forward(module)
         compiled.append(name)
         names.add(cls)
     if not compiled:
         raise OptionError(f"compile: {type(model).__name__} has no module whose class name ends "
                           f"in {' or '.join(COMPILED_SUFFIXES)}; leave compile off for it")
     return sorted(names)
+
+
+def _compile_forward(module: Any) -> None:
+    """Replace ``module.forward`` with its compiled form, called with one graph for all sizes."""
+    import torch
+    from torch.fx.experimental import _config as fx_config
+
+    graph = torch.compile(module.forward, dynamic=True)
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        with fx_config.patch(backed_size_oblivious=True):  # type: ignore[attr-defined]
+            return graph(*args, **kwargs)
+
+    module.forward = forward
