@@ -122,3 +122,7 @@ def _roofline(forward: object, ids: object, mask: object, repeat: int, flops: fl
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:
         print(f"    {e.key:<40} {e.self_cpu_time_total / 1e6 / repeat / total:6.1%}")
 
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
