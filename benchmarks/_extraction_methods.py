@@ -146,6 +146,30 @@ def llama_server_program() -> str | None:
         "llama-cpp-server", path=str(Path(sys.executable).parent))
 
 
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop ``proc`` and the rest of its process group: SIGTERM, then SIGKILL to whatever of
+    the group is still there after 30 s."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        proc.poll()
+        try:
+            os.killpg(proc.pid, 0)  # any process of the group left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def run_llamacpp(program: str, items: Sequence[Any], threads: int) -> Work:
     """llama.cpp's server on the SmolLM2 GGUF file (4-bit Q4_1: other weights than the
     float32/bf16 rows), through simbench's OpenAI backend with the chat template rendered here."""
@@ -167,7 +191,9 @@ def run_llamacpp(program: str, items: Sequence[Any], threads: int) -> Work:
            "4096", *(["--"] if wrapper else []), "--threads", str(threads), "--parallel", "1"]
     t0 = time.perf_counter()
     log = tempfile.TemporaryFile()  # the server's output, quoted if it fails to start
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    # its own process group: llama-cpp-server is a wrapper whose child is the server itself,
+    # and stopping the wrapper alone left the server running (seen: it outlived the benchmark)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         try:
             _wait_healthy(port, proc, timeout=300)
@@ -184,8 +210,7 @@ def run_llamacpp(program: str, items: Sequence[Any], threads: int) -> Work:
         predict_s = time.perf_counter() - t0
         tokens = sum(len(backend._renderer.token_ids(backend.prompt_text(it))) for it in items)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        _stop_group(proc)
         log.close()
     return Work(dists, tokens, len(items), load_s, {"predict_s": predict_s})
 

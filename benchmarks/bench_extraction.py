@@ -30,6 +30,10 @@ transformers rows: the model load and an untimed warm-up pass on two items).
     python benchmarks/bench_extraction.py --limit-per-study 1                    # a quick check
     python benchmarks/bench_extraction.py --all --skip release,lm-eval,vllm,llama.cpp
 
+``--profile N`` adds, after the timed engine rows, an untimed pass of each over the first N
+items under ``torch.profiler``: the share of each operator in its self time (where an engine
+spends its time, e.g. with and without ``compile``).
+
 On a CPU shared with other jobs set ``OMP_NUM_THREADS=1``: two threads per process on two busy
 cores spin on each other (measured: 5x slower, ``benchmarks/README.md``).
 """
@@ -105,6 +109,34 @@ def matmul_peak(dtype: str, shapes: Sequence[tuple[int, int, int]], seconds: flo
                 torch.mm(a, b)
             best = max(best, 4 * 2 * rows * inner * cols / (time.perf_counter() - t))
     return best
+
+
+#: Operators counted as the model's matmuls (the linear layers; attention's products are apart).
+MATMULS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul", "aten::linear",
+           "mkldnn::_linear_pointwise", "aten::_mkl_linear")
+
+
+def profile_ops(fn: Callable[[], Any]) -> tuple[float, float, list[tuple[str, float]]]:
+    """Run ``fn`` once under ``torch.profiler``: (wall seconds, seconds of operator self time,
+    ``(operator, share of that time)`` from the largest)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        fn()
+        wall = time.perf_counter() - start
+    events = [(e.key, e.self_cpu_time_total / 1e6) for e in prof.key_averages()
+              if e.self_cpu_time_total > 0]
+    total = sum(t for _, t in events)
+    return wall, total, sorted(((k, t / total) for k, t in events), key=lambda e: -e[1])
+
+
+def print_profile(label: str, shares: list[tuple[str, float]], top: int = 8) -> None:
+    """The matmul share and the ``top`` operators of a :func:`profile_ops` result."""
+    mm = sum(share for key, share in shares if key in MATMULS)
+    print(f"  {label}: matmuls {mm:.0%} of the operator time; the largest operators:")
+    for key, share in shares[:top]:
+        print(f"    {key[:60]:<60} {share:6.1%}")
 
 
 def _shapes(config: Any) -> list[tuple[int, int, int]]:
@@ -199,6 +231,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", default="", help=f"comma list of: {', '.join(_SKIPPABLE)}")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (the transformers engine)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile an untimed pass of each engine row over the first N items")
     parser.add_argument("--tolerance", type=float, default=1e-4,
                         help="largest float32 |dist - engine| accepted")
     parser.add_argument("--bf16-tolerance", type=float, default=0.1,
@@ -272,6 +306,8 @@ def _hf_rows(args: argparse.Namespace, dtype: str, items: Sequence[Any], bs: Any
           f"{torch.get_num_threads()}, {dtype} matmul peak {peak / 1e9:.1f} GFLOP/s, "
           f"load and warm-up {load_s:.1f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
     rows = [timed("engine", dtype, lambda: m.run_engine(model, tok, items, bs), fp, load_s)]
+    if args.profile:
+        _profile_row(f"engine {dtype}", lambda: m.run_engine(model, tok, items[:args.profile], bs))
     if "release" not in skip:
         rows.append(timed("release loop", dtype, lambda: m.run_release_loop(model, tok, items),
                           fp, load_s))
@@ -288,7 +324,16 @@ def _hf_rows(args: argparse.Namespace, dtype: str, items: Sequence[Any], bs: Any
         rows.append(timed("engine+compile", dtype,
                           lambda: m.run_engine(model, tok, items, bs, compile=True), fp,
                           load_s + compile_s))
+        if args.profile:
+            _profile_row(f"engine+compile {dtype}", lambda: m.run_engine(
+                model, tok, items[:args.profile], bs, compile=True))
     return rows, fp, peak
+
+
+def _profile_row(label: str, fn: Callable[[], Any]) -> None:
+    wall, total, shares = profile_ops(fn)
+    print_profile(f"profile of {label} ({wall:.1f} s, {total:.1f} s of operator self time)",
+                  shares)
 
 
 def _available(module: str, row: str) -> bool:

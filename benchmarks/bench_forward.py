@@ -87,11 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-#: Operators counted as the model's matmuls (the linear layers; attention's products are apart).
-_MATMULS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul", "aten::linear",
-            "mkldnn::_linear_pointwise", "aten::_mkl_linear")
-
-
 def _roofline(forward: object, ids: object, mask: object, repeat: int, flops: float,
               dtype: str, config: object) -> None:
     """Profile ``repeat`` calls: time by operator, and the FLOP rate the matmul time allows."""
@@ -99,29 +94,26 @@ def _roofline(forward: object, ids: object, mask: object, repeat: int, flops: fl
     from pathlib import Path
 
     import torch
-    from torch.profiler import ProfilerActivity, profile
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from bench_extraction import _shapes, matmul_peak
+    from bench_extraction import MATMULS, _shapes, matmul_peak, print_profile, profile_ops
 
-    with torch.inference_mode(), profile(activities=[ProfilerActivity.CPU]) as prof:
-        start = time.perf_counter()
-        for _ in range(repeat):
-            forward(input_ids=ids, attention_mask=mask, logits_to_keep=1,  # type: ignore[operator]
-                    use_cache=False)
-        wall = (time.perf_counter() - start) / repeat
-    events = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
-    total = sum(e.self_cpu_time_total for e in events) / 1e6 / repeat
-    mm = sum(e.self_cpu_time_total for e in events if e.key in _MATMULS) / 1e6 / repeat
+    def calls() -> None:
+        with torch.inference_mode():
+            for _ in range(repeat):
+                forward(input_ids=ids, attention_mask=mask,  # type: ignore[operator]
+                        logits_to_keep=1, use_cache=False)
+
+    wall, total, shares = profile_ops(calls)
+    wall, total = wall / repeat, total / repeat
+    mm = sum(share for key, share in shares if key in MATMULS) * total
     peak = matmul_peak(dtype, _shapes(config), seconds=1.0)
     print(f"  profile: {wall:.3f} s per call ({total:.3f} s of operator self time), matmuls "
           f"{mm / total:.0%} of it at {flops / mm / 1e9:.0f} GFLOP/s "
           f"({flops / mm / peak:.0%} of the {peak / 1e9:.0f} GFLOP/s peak); the model's rate "
           f"{flops / wall / peak:.0%} of peak, {mm / total * flops / mm / peak:.0%} at most "
           f"with the other operators' time kept")
-    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:
-        print(f"    {e.key:<40} {e.self_cpu_time_total / 1e6 / repeat / total:6.1%}")
-
+    print_profile("by operator", shares)
 
 
 if __name__ == "__main__":
