@@ -108,11 +108,14 @@ def _roofline(forward: object, ids: object, mask: object, repeat: int, flops: fl
     wall, total = wall / repeat, total / repeat
     mm = sum(share for key, share in shares if key in MATMULS) * total
     peak = matmul_peak(dtype, _shapes(config), seconds=1.0)
+    # ceilings: the matmuls at their in-model rate with nothing else, and at the peak with the
+    # other operators' time kept
+    at_peak = flops / peak / (total - mm + flops / peak)
     print(f"  profile: {wall:.3f} s per call ({total:.3f} s of operator self time), matmuls "
           f"{mm / total:.0%} of it at {flops / mm / 1e9:.0f} GFLOP/s "
           f"({flops / mm / peak:.0%} of the {peak / 1e9:.0f} GFLOP/s peak); the model's rate "
-          f"{flops / wall / peak:.0%} of peak, {mm / total * flops / mm / peak:.0%} at most "
-          f"with the other operators' time kept")
+          f"{flops / wall / peak:.0%} of peak; {flops / mm / peak:.0%} at most with the other "
+          f"operators at zero, {at_peak:.0%} with the matmuls at the peak and the rest kept")
     print_profile("by operator", shares)
 
 

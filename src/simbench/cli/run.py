@@ -132,7 +132,8 @@ def register(sub: Any) -> None:
                    help="do not reuse the key/value cache of shared prompt prefixes")
     m.add_argument("--compile", action="store_true",
                    help="compile the model's MLP and RMSNorm modules with torch.compile (a few "
-                        "seconds; faster on CPU, exact to 1e-5; needs a C++ compiler)")
+                        "seconds; exact to 1e-5; needs a C++ compiler; its speed-up on CPU is "
+                        "small, measured in benchmarks/README.md)")
     d = p.add_argument_group("data")
     d.add_argument("--data", help="SimBench release file or folder (default: $SIMBENCH_DATA, then "
                                   "the Hub dataset)")

@@ -1,8 +1,9 @@
 """``compile=True``: the model's element-wise hot spots compiled with ``torch.compile``.
 
-On CPU a small model's float32 forward spends a large share of its time outside the matmuls, in
-the MLP's SiLU and product and the RMSNorms' power, mean, rsqrt and products, each a separate
-pass over memory. Compiling the modules whose class name ends in ``MLP`` or ``RMSNorm`` (with
+On CPU a small model's float32 forward spends part of its time outside the matmuls, in the
+MLP's SiLU and product and the RMSNorms' power, mean, rsqrt and products, each a separate pass
+over memory (about 11% of a 4 x 256-token SmolLM2 forward, 6.6% of the engine's time with its
+prefix cache: ``benchmarks/README.md``, "Session 4"). Compiling the modules whose class name ends in ``MLP`` or ``RMSNorm`` (with
 dynamic shapes, so one graph serves every batch shape) fuses those passes, while attention and
 the KV cache logic stay eager. Dynamic shapes alone still specialize a size of 1 (a batch of one
 row, a suffix of one token) and so compile up to four graphs per module class, each one seconds of
@@ -10,8 +11,10 @@ compilation inside the run; the calls are therefore compiled and run under torch
 ``backed_size_oblivious`` setting (set for these calls only), which makes one graph serve sizes 1
 and up. On SmolLM2-135M in float32 on the 2-core benchmark machine this
 took about 6 s to compile and made the forward 1.19x faster, equal to eager to 1e-6
-(``benchmarks/README.md``). Compiling whole decoder layers, or the whole model, was faster
-still but compiles for about a minute and traces the cache objects.
+(``benchmarks/README.md``); on an AVX2-only EPYC the forward gained 7-15% and the engine on 250
+items 0.96x-1.05x, since the fused work is little of its time. Compiling whole decoder layers,
+or the whole model, was faster still but compiles for about a minute and traces the cache
+objects.
 """
 
 from __future__ import annotations

@@ -68,8 +68,9 @@ class TransformersLogprobBackend(Backend):
         min_prefix_tokens: shortest shared prefix worth caching.
         model_id, revision, content_hash: provenance of the model, as the loader knows it.
         compile: compile the model's MLP and RMSNorm modules with ``torch.compile`` (in place,
-            a few seconds the first time): faster on CPU, equal to eager to 1e-5
-            (:mod:`._compile`). Recorded in the provenance.
+            a few seconds the first time), equal to eager to 1e-5; on CPU it speeds up the
+            forward by up to ~20% and the engine by a few percent at most (:mod:`._compile`).
+            Recorded in the provenance.
     """
 
     method: Method = "token_probs"
