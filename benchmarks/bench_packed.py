@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-Dists = dict[str, dict[str, float]]
+from _extraction_methods import Dists
 
 
 def pack_linears(model: Any) -> int:
@@ -48,18 +48,17 @@ def pack_linears(model: Any) -> int:
 
 def run(items: Sequence[Any], dtype: str, packed: bool) -> tuple[float, Dists]:
     """Load SmolLM2 in ``dtype``, warm up on two items, then time the engine on ``items``."""
-    from simbench.extraction import TransformersLogprobBackend
+    from _extraction_methods import run_engine
+
     from simbench.extraction.hf.models import load_model
 
     lm = load_model("smollm2", dtype=dtype, device="cpu")
     if packed:
         pack_linears(lm.model)
-    backend = TransformersLogprobBackend(lm.model, lm.tokenizer, batch_size="auto")
-    list(backend.predict(items[:2], progress=False))
+    run_engine(lm.model, lm.tokenizer, items[:2], "auto")
     start = time.perf_counter()
-    preds = list(backend.predict(items, progress=False))
-    seconds = time.perf_counter() - start
-    return seconds, {p.item_id: p.distribution or {} for p in preds}
+    work = run_engine(lm.model, lm.tokenizer, items, "auto")
+    return time.perf_counter() - start, work.dists
 
 
 def max_dp(a: Dists, b: Dists) -> float:
