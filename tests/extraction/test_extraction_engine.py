@@ -189,3 +189,22 @@ def test_provenance(tiny_gpt2: tuple[Any, Any]) -> None:
     assert len(prov["chat_template_hash"]) == 64
     tok = tiny_gpt2[1]
     assert prov["label_token_ids"] == {c: tok.convert_tokens_to_ids(c) for c in "ABCDEFGHIJKLMNO"}
+
+
+def test_batches_mix_prefixes(tiny_gpt2: tuple[Any, Any], engine_items: list[Item]) -> None:
+    """Rows of different shared prefixes (and rows without one) share a forward pass: batches are
+    made by suffix length alone, so they fill up (exactness: test_engine_equals_brute_force)."""
+    backend = TransformersLogprobBackend(*tiny_gpt2, batch_size=32, min_prefix_tokens=4)
+    groups_per_pass: list[set[int]] = []
+    forward = backend._forward
+
+    def spy(rows: Any, kv: Any) -> Any:
+        groups_per_pass.append({r.group for r in rows})
+        return forward(rows, kv)
+
+    backend._forward = spy  # type: ignore[method-assign]
+    preds = list(backend.predict(engine_items, progress=False))
+    assert sorted(p.item_id for p in preds) == sorted(i.item_id for i in engine_items)
+    assert any(len(groups - {-1}) > 1 for groups in groups_per_pass)
+    # fewer forward passes than one per prefix (and one for the rows without one)
+    assert len(groups_per_pass) < len(set().union(*groups_per_pass))
