@@ -4,6 +4,8 @@ the prefix cache, for both tiny model families and both prompt modes."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,3 +210,30 @@ def test_batches_mix_prefixes(tiny_gpt2: tuple[Any, Any], engine_items: list[Ite
     assert any(len(groups - {-1}) > 1 for groups in groups_per_pass)
     # fewer forward passes than one per prefix (and one for the rows without one)
     assert len(groups_per_pass) < len(set().union(*groups_per_pass))
+
+
+def test_schedule_counts_are_the_engines_passes(tiny_gpt2: tuple[Any, Any],
+                                                engine_items: list[Item]) -> None:
+    """benchmarks/bench_schedule.py counts the forward passes the engine makes, without running it,
+    and the passes of batching one prefix at a time (more of them, over the same rows)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_schedule", Path(__file__).parents[2] / "benchmarks" / "bench_schedule.py")
+    assert spec is not None and spec.loader is not None
+    bench_schedule = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_schedule)
+    model, tok = tiny_gpt2
+    backend = TransformersLogprobBackend(model, tok, batch_size=4, min_prefix_tokens=4)
+    counted = bench_schedule.count(backend, engine_items)
+    shapes: list[tuple[int, int]] = []
+    hook = model.register_forward_pre_hook(
+        lambda _m, _a, kw: shapes.append(tuple(kw["input_ids"].shape)), with_kwargs=True)
+    try:
+        list(backend.predict(engine_items, progress=False))
+    finally:
+        hook.remove()
+    expected = [(rows, tokens) for rows, tokens in counted["prefix"] + counted["suffix"]]
+    assert sorted((b, b * w) for b, w in shapes) == sorted(expected)
+    before = counted["suffix by prefix"]
+    distinct = len(backend._requests(engine_items))
+    assert sum(r for r, _ in before) == sum(r for r, _ in counted["suffix"]) == distinct
+    assert len(before) > len(counted["suffix"])
