@@ -28,14 +28,14 @@ def _passes(sizer: Any, rows: Sequence[Any], width: Any) -> list[tuple[int, int]
 
 def count(backend: Any, items: Sequence[Any]) -> dict[str, list[tuple[int, int]]]:
     """The passes of both schedules: ``prefix``, ``suffix`` (now) and ``suffix by prefix``."""
+    from simbench.extraction.hf.token_probs import _prefix_rows
+
     requests = backend._requests(items)
     backend._plan(requests)
     sizer = backend._sizer
     out: dict[str, list[tuple[int, int]]] = {"prefix": [], "suffix": [], "suffix by prefix": []}
     for chunk in backend._schedule(requests):
-        firsts = sorted({r.group: r for r in chunk if r.group >= 0}.values(),
-                        key=lambda r: r.prefix_len, reverse=True)
-        out["prefix"] += _passes(sizer, firsts, lambda r: r.prefix_len)
+        out["prefix"] += _passes(sizer, _prefix_rows(chunk), lambda r: r.prefix_len)
         out["suffix"] += _passes(sizer, chunk, lambda r: len(r.suffix))
         units: dict[int, list[Any]] = {}
         for request in chunk:

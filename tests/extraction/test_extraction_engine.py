@@ -231,8 +231,7 @@ def test_schedule_counts_are_the_engines_passes(tiny_gpt2: tuple[Any, Any],
         list(backend.predict(engine_items, progress=False))
     finally:
         hook.remove()
-    expected = [(rows, tokens) for rows, tokens in counted["prefix"] + counted["suffix"]]
-    assert sorted((b, b * w) for b, w in shapes) == sorted(expected)
+    assert sorted((b, b * w) for b, w in shapes) == sorted(counted["prefix"] + counted["suffix"])
     before = counted["suffix by prefix"]
     distinct = len(backend._requests(engine_items))
     assert sum(r for r, _ in before) == sum(r for r, _ in counted["suffix"]) == distinct

@@ -264,10 +264,9 @@ class TransformersLogprobBackend(Backend):
 
     def _prefix_kv(self, chunk: list[Request]) -> dict[int, list[tuple[Any, Any]]]:
         """Compute each shared prefix of ``chunk`` once; per group, its per-layer keys/values."""
-        firsts = {r.group: r for r in chunk if r.group >= 0}
-        todo = sorted(firsts.values(), key=lambda r: r.prefix_len, reverse=True)
         out: dict[int, list[tuple[Any, Any]]] = {}
-        for batch, caches in self._sizer.run(todo, self._prefix_forward, length=_prefix_len):
+        for batch, caches in self._sizer.run(_prefix_rows(chunk), self._prefix_forward,
+                                             length=_prefix_len):
             out.update(zip((r.group for r in batch), caches))
         return out
 
@@ -311,6 +310,13 @@ class TransformersLogprobBackend(Backend):
 
     def _keep_kwargs(self) -> dict[str, Any]:
         return {self._keep_kw: 1} if self._keep_kw else {}
+
+
+def _prefix_rows(chunk: Sequence[Request]) -> list[Request]:
+    """One request per shared prefix of ``chunk``, longest prefix first: the rows whose prefixes
+    the engine computes, in that order, before the chunk's suffixes."""
+    firsts = {r.group: r for r in chunk if r.group >= 0}
+    return sorted(firsts.values(), key=_prefix_len, reverse=True)
 
 
 def _suffix_len(request: Request) -> int:
